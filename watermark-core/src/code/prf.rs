@@ -1,0 +1,148 @@
+//! Keyed pseudo-random functions: locators, masks, biases, codeword bits and
+//! ranks, all keyed BLAKE3 under the owner's PRF key with one domain byte
+//! each, so no two uses can collide.
+
+use crate::key::OwnerKey;
+use crate::recipient::Recipient;
+
+/// The identity of a site across copies: a keyed hash of its normalized
+/// content. Two sites with the same locator carry the same code position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Locator(pub(crate) [u8; 16]);
+
+impl Locator {
+    /// The locator as 32 hex digits.
+    pub fn to_hex(self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parse 32 hex digits.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != 32 || !hex.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Locator(bytes))
+    }
+}
+
+#[repr(u8)]
+#[derive(Clone, Copy)]
+enum Domain {
+    Locator = 1,
+    Mask = 2,
+    Bias = 3,
+    Recipient = 4,
+    Rank = 5,
+}
+
+/// The keyed functions of one owner key.
+#[derive(Clone)]
+pub struct Prf {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Prf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prf { .. }")
+    }
+}
+
+impl Prf {
+    /// The PRF of an owner key.
+    pub fn new(key: &OwnerKey) -> Self {
+        Prf {
+            key: *key.prf_key(),
+        }
+    }
+
+    fn hasher(&self, domain: Domain) -> blake3::Hasher {
+        let mut hasher = blake3::Hasher::new_keyed(&self.key);
+        hasher.update(&[domain as u8]);
+        hasher
+    }
+
+    fn u64_of(&self, domain: Domain, locator: Locator) -> u64 {
+        let mut hasher = self.hasher(domain);
+        hasher.update(&locator.0);
+        first_u64(&hasher.finalize())
+    }
+
+    /// A locator hasher: feed it the normalized content, then call
+    /// [`LocatorHasher::finish`].
+    pub(crate) fn locator_hasher(&self) -> LocatorHasher {
+        LocatorHasher(self.hasher(Domain::Locator))
+    }
+
+    /// The mask bit: the rendered value is codeword XOR mask, so that code
+    /// never tagged with this key reads as fair coin flips.
+    pub fn mask(&self, locator: Locator) -> bool {
+        self.u64_of(Domain::Mask, locator) >> 63 == 1
+    }
+
+    /// The raw 64-bit draw from which a position's bias is computed.
+    pub fn bias_draw(&self, locator: Locator) -> u64 {
+        self.u64_of(Domain::Bias, locator)
+    }
+
+    /// A keyed order on locators (used to pick which edits to make first).
+    pub fn rank(&self, locator: Locator) -> u64 {
+        self.u64_of(Domain::Rank, locator)
+    }
+
+    /// The codeword generator of one recipient.
+    pub fn recipient(&self, recipient: &Recipient) -> RecipientPrf {
+        let mut hasher = self.hasher(Domain::Recipient);
+        hasher.update(&(recipient.as_str().len() as u64).to_le_bytes());
+        hasher.update(recipient.as_str().as_bytes());
+        RecipientPrf {
+            key: *hasher.finalize().as_bytes(),
+        }
+    }
+}
+
+/// Incremental hashing of a site's normalized content.
+pub(crate) struct LocatorHasher(blake3::Hasher);
+
+impl LocatorHasher {
+    pub(crate) fn update(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.update(bytes);
+        self
+    }
+
+    pub(crate) fn finish(&self) -> Locator {
+        let hash = self.0.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&hash.as_bytes()[..16]);
+        Locator(bytes)
+    }
+}
+
+/// The keyed codeword source of one recipient.
+#[derive(Clone)]
+pub struct RecipientPrf {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for RecipientPrf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecipientPrf { .. }")
+    }
+}
+
+impl RecipientPrf {
+    /// The recipient's uniform 64-bit draw at a position; the codeword bit is
+    /// `draw < bias threshold` (integer comparison, bit-reproducible).
+    pub fn draw(&self, locator: Locator) -> u64 {
+        first_u64(&blake3::keyed_hash(&self.key, &locator.0))
+    }
+}
+
+fn first_u64(hash: &blake3::Hash) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&hash.as_bytes()[..8]);
+    u64::from_le_bytes(bytes)
+}

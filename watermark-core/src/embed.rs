@@ -1,0 +1,237 @@
+//! The tagging pipeline for one file:
+//! parse -> sites -> plan (codeword bit XOR mask) -> edits -> apply -> verify.
+
+use std::collections::BTreeMap;
+
+use crate::channel::{all_sites, ChannelId, Site};
+use crate::code::prf::{Locator, Prf, RecipientPrf};
+use crate::code::tardos::BiasDesign;
+use crate::key::OwnerKey;
+use crate::lang::Lang;
+use crate::recipient::Recipient;
+use crate::report::{FileStatus, SkipReason};
+use crate::span::{Edit, EditPlan};
+use crate::syntax::{decode, parse, syntax_digest, Decoded, Parsed, Tokens};
+
+/// Settings shared by tagging and tracing that must agree between them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CodeParams {
+    /// How position biases are drawn.
+    pub design: BiasDesign,
+}
+
+impl Default for CodeParams {
+    fn default() -> Self {
+        CodeParams {
+            design: BiasDesign::Half,
+        }
+    }
+}
+
+/// The outcome of tagging one file.
+#[derive(Debug, Clone)]
+pub struct TaggedFile {
+    /// The bytes to deliver: the tagged text, or the input unchanged.
+    pub output: Vec<u8>,
+    /// What happened.
+    pub status: FileStatus,
+}
+
+/// The rendered value recipient `r` must show at locator `l`:
+/// `X_r(l) XOR mask(l)`.
+pub(crate) fn rendered_bit(
+    prf: &Prf,
+    recipient: &RecipientPrf,
+    design: BiasDesign,
+    locator: Locator,
+) -> bool {
+    let (threshold, _) = design.bias(prf.bias_draw(locator));
+    (recipient.draw(locator) < threshold) ^ prf.mask(locator)
+}
+
+/// Tag one source file for `recipient`. Never fails: a file that cannot be
+/// tagged safely comes back unchanged with the reason in its status.
+pub fn tag_source(
+    lang: Lang,
+    bytes: &[u8],
+    key: &OwnerKey,
+    recipient: &Recipient,
+    params: &CodeParams,
+) -> TaggedFile {
+    let prf = Prf::new(key);
+    let recipient = prf.recipient(recipient);
+    match tag_text(lang, bytes, &prf, &recipient, params) {
+        Ok(tagged) => tagged,
+        Err(reason) => TaggedFile {
+            output: bytes.to_vec(),
+            status: FileStatus::Skipped(reason),
+        },
+    }
+}
+
+fn tag_text(
+    lang: Lang,
+    bytes: &[u8],
+    prf: &Prf,
+    recipient: &RecipientPrf,
+    params: &CodeParams,
+) -> Result<TaggedFile, SkipReason> {
+    let decoded = decode(bytes)?;
+    let parsed = parse(lang, decoded.text)?;
+    if let Some((line, column)) = parsed.first_error() {
+        return Err(SkipReason::ParseErrors { line, column });
+    }
+    let tokens = Tokens::of(&parsed);
+    let sites = all_sites(&parsed, &tokens, prf);
+    let edits = plan(&sites, prf, recipient, params.design);
+    let site_count = sites.len();
+    apply_verified(&parsed, decoded, edits, site_count)
+}
+
+/// Choose the edits: every site whose value differs from the recipient's
+/// rendered bit, except that for a density-preserving channel each class
+/// makes as many 0->1 as 1->0 edits (the surplus direction in keyed rank
+/// order), so a copy shows the author's density. Tagging a tagged file
+/// finds only one direction left and so changes nothing.
+pub(crate) fn plan(
+    sites: &[Site],
+    prf: &Prf,
+    recipient: &RecipientPrf,
+    design: BiasDesign,
+) -> Vec<Edit> {
+    type Wanted = (Vec<(u64, usize)>, Vec<(u64, usize)>);
+    let mut groups: BTreeMap<(ChannelId, u8), Wanted> = BTreeMap::new();
+    for (index, site) in sites.iter().enumerate() {
+        let want = rendered_bit(prf, recipient, design, site.locator);
+        if want == site.value {
+            continue;
+        }
+        let (to_one, to_zero) = groups.entry((site.channel, site.class)).or_default();
+        let ranked = (prf.rank(site.locator), index);
+        if want {
+            to_one.push(ranked);
+        } else {
+            to_zero.push(ranked);
+        }
+    }
+    let mut edits = Vec::new();
+    for ((channel, _class), (mut to_one, mut to_zero)) in groups {
+        if channel.channel().preserves_density() {
+            let keep = to_one.len().min(to_zero.len());
+            to_one.sort_unstable();
+            to_zero.sort_unstable();
+            to_one.truncate(keep);
+            to_zero.truncate(keep);
+        }
+        edits.extend(
+            to_one
+                .into_iter()
+                .chain(to_zero)
+                .map(|(_, i)| sites[i].flip.clone()),
+        );
+    }
+    edits
+}
+
+/// Apply `edits` and prove the result means the same program; otherwise
+/// keep the input.
+pub(crate) fn apply_verified(
+    parsed: &Parsed<'_>,
+    decoded: Decoded<'_>,
+    edits: Vec<Edit>,
+    site_count: usize,
+) -> Result<TaggedFile, SkipReason> {
+    let edit_count = edits.len();
+    let mut output = Vec::with_capacity(decoded.bom.len() + decoded.text.len() + edit_count * 2);
+    output.extend_from_slice(decoded.bom);
+    if edits.is_empty() {
+        output.extend_from_slice(decoded.text.as_bytes());
+    } else {
+        let verify_failed = |detail: String| SkipReason::VerifyFailed { detail };
+        let plan =
+            EditPlan::new(edits, decoded.text.len()).map_err(|e| verify_failed(e.to_string()))?;
+        let text = plan
+            .apply(decoded.text)
+            .map_err(|e| verify_failed(e.to_string()))?;
+        let reparsed = parse(parsed.lang, &text)?;
+        if let Some((line, column)) = reparsed.first_error() {
+            return Err(verify_failed(format!(
+                "tagged text has a syntax error at {line}:{column}"
+            )));
+        }
+        if syntax_digest(&reparsed) != syntax_digest(parsed) {
+            return Err(verify_failed("normalized syntax tree changed".to_owned()));
+        }
+        output.extend_from_slice(text.as_bytes());
+    }
+    Ok(TaggedFile {
+        output,
+        status: FileStatus::Processed {
+            sites: site_count,
+            edits: edit_count,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::ByteSpan;
+
+    fn key() -> OwnerKey {
+        OwnerKey::from_seed([3; 32])
+    }
+
+    #[test]
+    fn a_rewrite_that_changes_the_program_is_refused_and_the_input_kept() {
+        let src = "fn f() {\n    let a = 1;\n    let b = 2;\n}\n";
+        let decoded = decode(src.as_bytes()).expect("text");
+        let parsed = parse(Lang::Rust, decoded.text).expect("parse");
+        // A sabotaged channel: renames `a` to `ab`.
+        let bad = Edit {
+            span: ByteSpan::empty(src.find("a =").expect("a") + 1),
+            replacement: "b".to_owned(),
+        };
+        let err = apply_verified(&parsed, decoded, vec![bad], 1).unwrap_err();
+        assert!(matches!(err, SkipReason::VerifyFailed { .. }), "{err}");
+        // One that breaks the syntax.
+        let broken = Edit {
+            span: ByteSpan::empty(src.find('}').expect("brace")),
+            replacement: "{".to_owned(),
+        };
+        let err = apply_verified(&parsed, decoded, vec![broken], 1).unwrap_err();
+        assert!(err.to_string().contains("syntax error"), "{err}");
+        // Overlapping edits are refused, never half-applied.
+        let a = Edit {
+            span: ByteSpan::new(0, 3).expect("span"),
+            replacement: String::new(),
+        };
+        let b = Edit {
+            span: ByteSpan::new(2, 4).expect("span"),
+            replacement: String::new(),
+        };
+        let err = apply_verified(&parsed, decoded, vec![a, b], 1).unwrap_err();
+        assert!(err.to_string().contains("overlap"), "{err}");
+    }
+
+    #[test]
+    fn a_file_with_syntax_errors_is_copied_unchanged() {
+        let src = b"fn f( {\n    let a = 1;\n\n    let b = 2;\n}\n";
+        let out = tag_source(
+            Lang::Rust,
+            src,
+            &key(),
+            &Recipient::new("r").expect("r"),
+            &CodeParams::default(),
+        );
+        assert_eq!(out.output, src);
+        assert!(
+            matches!(
+                out.status,
+                FileStatus::Skipped(SkipReason::ParseErrors { line: 1, .. })
+            ),
+            "{:?}",
+            out.status
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Evidence: per-locator counts of observed values. Evidence from several
+//! files, shards or machines merges by addition.
+
+use std::collections::BTreeMap;
+
+use crate::channel::{all_sites, ChannelId};
+use crate::code::prf::{Locator, Prf};
+use crate::key::OwnerKey;
+use crate::lang::Lang;
+use crate::report::SkipReason;
+use crate::syntax::{decode, parse, Tokens};
+
+/// How often each value was seen at one locator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// The channel of the locator.
+    pub channel: ChannelId,
+    /// Sites showing value 0.
+    pub zeros: u32,
+    /// Sites showing value 1.
+    pub ones: u32,
+}
+
+impl Tally {
+    /// The majority value; `None` on a tie (an erasure).
+    pub fn majority(self) -> Option<bool> {
+        match self.ones.cmp(&self.zeros) {
+            std::cmp::Ordering::Greater => Some(true),
+            std::cmp::Ordering::Less => Some(false),
+            std::cmp::Ordering::Equal => None,
+        }
+    }
+}
+
+/// Observations from suspect code, keyed by locator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    tallies: BTreeMap<Locator, Tally>,
+    files_scanned: u64,
+    sites_observed: u64,
+}
+
+impl Evidence {
+    /// Empty evidence.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record one observed site.
+    pub fn record(&mut self, channel: ChannelId, locator: Locator, value: bool) {
+        let tally = self.tallies.entry(locator).or_insert(Tally {
+            channel,
+            zeros: 0,
+            ones: 0,
+        });
+        if value {
+            tally.ones = tally.ones.saturating_add(1);
+        } else {
+            tally.zeros = tally.zeros.saturating_add(1);
+        }
+        self.sites_observed += 1;
+    }
+
+    /// Read every site of one source file (blind: from the text alone).
+    /// Files with syntax errors are read too; only well-formed regions
+    /// yield sites. Returns the number of sites read.
+    pub fn scan_source(
+        &mut self,
+        lang: Lang,
+        bytes: &[u8],
+        key: &OwnerKey,
+    ) -> Result<usize, SkipReason> {
+        self.scan_with(lang, bytes, &Prf::new(key))
+    }
+
+    pub(crate) fn scan_with(
+        &mut self,
+        lang: Lang,
+        bytes: &[u8],
+        prf: &Prf,
+    ) -> Result<usize, SkipReason> {
+        let decoded = decode(bytes)?;
+        let parsed = parse(lang, decoded.text)?;
+        let tokens = Tokens::of(&parsed);
+        let sites = all_sites(&parsed, &tokens, prf);
+        for site in &sites {
+            self.record(site.channel, site.locator, site.value);
+        }
+        self.files_scanned += 1;
+        Ok(sites.len())
+    }
+
+    /// Add another body of evidence to this one.
+    pub fn merge(&mut self, other: &Evidence) {
+        for (locator, tally) in &other.tallies {
+            let mine = self.tallies.entry(*locator).or_insert(Tally {
+                channel: tally.channel,
+                zeros: 0,
+                ones: 0,
+            });
+            mine.zeros = mine.zeros.saturating_add(tally.zeros);
+            mine.ones = mine.ones.saturating_add(tally.ones);
+        }
+        self.files_scanned += other.files_scanned;
+        self.sites_observed += other.sites_observed;
+    }
+
+    /// Every locator with its tally, in locator order.
+    pub fn tallies(&self) -> impl Iterator<Item = (Locator, Tally)> + '_ {
+        self.tallies.iter().map(|(l, t)| (*l, *t))
+    }
+
+    /// Distinct locators with a majority value (ties are erasures).
+    pub fn positions_observed(&self) -> usize {
+        self.tallies
+            .values()
+            .filter(|t| t.majority().is_some())
+            .count()
+    }
+
+    /// Source files read.
+    pub fn files_scanned(&self) -> u64 {
+        self.files_scanned
+    }
+
+    /// Sites read, counting repeats of a locator.
+    pub fn sites_observed(&self) -> u64 {
+        self.sites_observed
+    }
+}

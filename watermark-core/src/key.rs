@@ -1,0 +1,174 @@
+//! The owner key: one Ed25519 secret (PKCS#8 PEM) from which the signing key
+//! and the keyed-hash (PRF) key are derived.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+
+use crate::error::KeyError;
+
+/// Context string of the PRF key derivation. Changing it changes every
+/// watermark, so it carries a version.
+const PRF_CONTEXT: &str = "watermark 2026-11-26 v1 prf key";
+
+/// The owner's secret: signs receipts and derives every keyed choice.
+///
+/// `Debug` never prints the secret.
+pub struct OwnerKey {
+    signing: SigningKey,
+    prf: [u8; 32],
+}
+
+impl std::fmt::Debug for OwnerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnerKey")
+            .field("key_id", &self.key_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OwnerKey {
+    /// A fresh key from the operating system's random source.
+    pub fn generate() -> Self {
+        Self::from_seed(rand::random::<[u8; 32]>())
+    }
+
+    /// The key with this Ed25519 seed (deterministic; for tests and demos).
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        let signing = SigningKey::from_bytes(&seed);
+        let prf = blake3::derive_key(PRF_CONTEXT, &seed);
+        OwnerKey { signing, prf }
+    }
+
+    /// Parse a PKCS#8 PEM private key (as written by [`OwnerKey::to_pem`] or
+    /// `openssl genpkey -algorithm ed25519`).
+    pub fn from_pem(pem: &str) -> Result<Self, String> {
+        let signing = SigningKey::from_pkcs8_pem(pem).map_err(|e| e.to_string())?;
+        Ok(Self::from_seed(signing.to_bytes()))
+    }
+
+    /// Read a key file.
+    pub fn load(path: &Path) -> Result<Self, KeyError> {
+        let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_pem(&text).map_err(|reason| KeyError::Malformed {
+            path: path.to_owned(),
+            reason,
+        })
+    }
+
+    /// The secret as PKCS#8 PEM.
+    pub fn to_pem(&self) -> Result<String, KeyError> {
+        let doc = self
+            .signing
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Encode(e.to_string()))?;
+        Ok(doc.as_str().to_owned())
+    }
+
+    /// The public key as SubjectPublicKeyInfo PEM.
+    pub fn public_pem(&self) -> Result<String, KeyError> {
+        self.verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Encode(e.to_string()))
+    }
+
+    /// Write the secret to `path` (created new, mode 0600) and the public key
+    /// beside it with the extension `.pub`. Refuses to overwrite either.
+    /// Returns the public key's path.
+    pub fn save(&self, path: &Path) -> Result<PathBuf, KeyError> {
+        let pub_path = path.with_extension("pub");
+        for p in [path, pub_path.as_path()] {
+            if p.exists() {
+                return Err(KeyError::Exists { path: p.to_owned() });
+            }
+        }
+        write_new(path, self.to_pem()?.as_bytes(), 0o600)?;
+        write_new(&pub_path, self.public_pem()?.as_bytes(), 0o644)?;
+        Ok(pub_path)
+    }
+
+    /// The Ed25519 public key.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    /// A short public identifier: the first 16 hex digits of the BLAKE3
+    /// digest of the public key.
+    pub fn key_id(&self) -> String {
+        let digest = blake3::hash(self.verifying_key().as_bytes());
+        digest.to_hex()[..16].to_owned()
+    }
+
+    pub(crate) fn prf_key(&self) -> &[u8; 32] {
+        &self.prf
+    }
+}
+
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let wrap = |source| KeyError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = options.open(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyError::Exists {
+                path: path.to_owned(),
+            }
+        } else {
+            wrap(source)
+        }
+    })?;
+    file.write_all(bytes).map_err(wrap)?;
+    file.sync_all().map_err(wrap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_round_trip_keeps_the_prf_key() {
+        let key = OwnerKey::from_seed([7; 32]);
+        let again = OwnerKey::from_pem(&key.to_pem().expect("pem")).expect("parse");
+        assert_eq!(key.prf_key(), again.prf_key());
+        assert_eq!(key.key_id(), again.key_id());
+        assert_ne!(
+            key.prf_key(),
+            &[7; 32],
+            "the PRF key is derived, not the seed"
+        );
+    }
+
+    #[test]
+    fn debug_does_not_print_the_secret() {
+        let key = OwnerKey::from_seed([7; 32]);
+        let shown = format!("{key:?}");
+        assert!(shown.contains(&key.key_id()));
+        assert!(!shown.contains("secret"));
+    }
+
+    #[test]
+    fn corrupt_pem_is_an_error() {
+        assert!(OwnerKey::from_pem(
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+        )
+        .is_err());
+        assert!(OwnerKey::from_pem("hello").is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! Languages: one [`Lang`] enum and one declarative [`LangTable`] per language.
+//!
+//! Everything the pipelines need to know about a language lives in its table,
+//! so adding a language means adding a variant, a table file and one arm in
+//! [`Lang::table`] (the compiler lists every other `match` to extend).
+
+mod python;
+mod rust;
+
+use std::path::Path;
+
+/// A source language the tool understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    /// Rust, formatted by rustfmt.
+    Rust,
+    /// Python 3, formatted by black / ruff format.
+    Python,
+}
+
+/// The declarative description of one language.
+#[derive(Debug)]
+pub struct LangTable {
+    /// Human name, also used in reports and JSON.
+    pub name: &'static str,
+    /// File extensions (without the dot) that select this language.
+    pub extensions: &'static [&'static str],
+    /// The tree-sitter grammar.
+    pub grammar: fn() -> tree_sitter::Language,
+    /// Node kinds whose children are statements or items separated by
+    /// newlines (function bodies, modules, impl bodies, class bodies).
+    pub body_kinds: &'static [&'static str],
+    /// Node kinds never walked into when looking for sites (macro token
+    /// trees, strings, decorator lists).
+    pub opaque_kinds: &'static [&'static str],
+    /// Comment node kinds (skipped by locators and the syntax digest).
+    pub comment_kinds: &'static [&'static str],
+    /// Literal kinds whose full text is part of the syntax digest verbatim
+    /// and which locators treat as one token.
+    pub literal_kinds: &'static [&'static str],
+    /// Blank-line channel: statement kinds that must not sit on either side
+    /// of a site because the formatter imposes its own blank lines there, or
+    /// because a blank line changes meaning for a tool (import grouping).
+    pub blank_exclude_either: &'static [&'static str],
+    /// Blank-line channel: kinds that must not be the statement *before* a
+    /// site (an attribute belongs to the item after it).
+    pub blank_exclude_before: &'static [&'static str],
+    /// Blank-line channel: kinds whose presence *inside* the statement before
+    /// a site makes the formatter impose blank lines after it (Python defs).
+    pub blank_exclude_before_containing: &'static [&'static str],
+    /// Blank-line channel: kinds excluded on either side of a site when
+    /// they have no `body` field (Rust `mod foo;`, which rustfmt sorts).
+    pub blank_exclude_bodiless: &'static [&'static str],
+    /// Blank-line channel: `(statement kind, only child kind)` of a
+    /// docstring, after which the formatter imposes a blank line.
+    pub docstring_kind: Option<(&'static str, &'static str)>,
+}
+
+impl Lang {
+    /// Every supported language, for loops in tests and tools.
+    pub const ALL: [Lang; 2] = [Lang::Rust, Lang::Python];
+
+    /// The declarative table of this language.
+    pub fn table(self) -> &'static LangTable {
+        match self {
+            Lang::Rust => &rust::TABLE,
+            Lang::Python => &python::TABLE,
+        }
+    }
+
+    /// The language's name (`"rust"`, `"python"`).
+    pub fn name(self) -> &'static str {
+        self.table().name
+    }
+
+    /// The language a path's extension selects, if any.
+    pub fn from_path(path: &Path) -> Option<Lang> {
+        let ext = path.extension()?.to_str()?;
+        Lang::ALL
+            .into_iter()
+            .find(|lang| lang.table().extensions.contains(&ext))
+    }
+
+    /// The language named `name` (as printed by [`Lang::name`]).
+    pub fn from_name(name: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|lang| lang.name() == name)
+    }
+
+    /// The tree-sitter grammar of this language.
+    pub fn grammar(self) -> tree_sitter::Language {
+        (self.table().grammar)()
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Kind-name sets resolved to kind ids for one grammar, built once per parse.
+#[derive(Debug)]
+pub(crate) struct KindSet {
+    ids: Vec<bool>,
+}
+
+impl KindSet {
+    pub(crate) fn new(language: &tree_sitter::Language, names: &[&str]) -> Self {
+        let count = language.node_kind_count();
+        let mut ids = vec![false; count + 1];
+        for id in 0..count {
+            let Ok(id16) = u16::try_from(id) else { break };
+            if let Some(name) = language.node_kind_for_id(id16) {
+                if names.contains(&name) {
+                    ids[id] = true;
+                }
+            }
+        }
+        KindSet { ids }
+    }
+
+    pub(crate) fn contains(&self, kind_id: u16) -> bool {
+        self.ids.get(usize::from(kind_id)).copied().unwrap_or(false)
+    }
+}

@@ -1,0 +1,119 @@
+//! Per-file outcomes of the pipelines, for reports and JSON.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::lang::Lang;
+
+/// Why a file was copied unchanged (or read without evidence).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// Larger than [`crate::MAX_FILE_BYTES`].
+    #[error("file is {bytes} bytes, over the {} byte limit", crate::MAX_FILE_BYTES)]
+    TooLarge {
+        /// Size of the file.
+        bytes: usize,
+    },
+    /// Contains a NUL byte.
+    #[error("binary file (NUL byte at offset {byte_offset})")]
+    Binary {
+        /// Offset of the first NUL byte.
+        byte_offset: usize,
+    },
+    /// Not valid UTF-8.
+    #[error("invalid UTF-8 at {line}:{column}")]
+    NotUtf8 {
+        /// 1-based line.
+        line: usize,
+        /// 1-based byte column.
+        column: usize,
+    },
+    /// The file has syntax the parser rejects; it is never edited.
+    #[error("syntax error at {line}:{column}; file left unchanged")]
+    ParseErrors {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// The file could not be read.
+    #[error("cannot read: {message}")]
+    Unreadable {
+        /// The I/O error.
+        message: String,
+    },
+    /// The parser gave up.
+    #[error("parser timed out")]
+    ParseTimeout,
+    /// The grammar could not be loaded (a build problem).
+    #[error("grammar failed to load: {message}")]
+    Grammar {
+        /// What tree-sitter said.
+        message: String,
+    },
+    /// The tagged text did not re-parse to the same program, so the
+    /// original was kept. Indicates a bug in a channel; please report it.
+    #[error("safety check failed ({detail}); file left unchanged")]
+    VerifyFailed {
+        /// What differed.
+        detail: String,
+    },
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum FileStatus {
+    /// A source file that was processed (tagged or read for evidence).
+    Processed {
+        /// Sites found.
+        sites: usize,
+        /// Sites edited (0 when tracing).
+        edits: usize,
+    },
+    /// A source file left unchanged, with the reason.
+    Skipped(SkipReason),
+    /// Not a source file of a supported language: copied byte for byte.
+    Copied,
+    /// A symbolic link, recreated as a link (never followed).
+    Symlink,
+}
+
+/// One file's outcome in a tree run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// Path relative to the root of the run.
+    pub path: PathBuf,
+    /// The language, for source files.
+    #[serde(serialize_with = "serialize_lang")]
+    pub lang: Option<Lang>,
+    /// What happened.
+    #[serde(flatten)]
+    pub status: FileStatus,
+}
+
+fn serialize_lang<S: serde::Serializer>(lang: &Option<Lang>, s: S) -> Result<S::Ok, S::Error> {
+    match lang {
+        Some(lang) => s.serialize_str(lang.name()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Something that wants to hear about progress on long runs.
+pub trait Progress: Sync {
+    /// The run will visit `total` files.
+    fn start(&self, total: u64);
+    /// One more file is done.
+    fn advance(&self);
+}
+
+/// Ignores progress.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _total: u64) {}
+    fn advance(&self) {}
+}

@@ -1,0 +1,135 @@
+//! The tracing pipeline's last step: score every candidate recipient against
+//! the evidence and name those the statistics prove, with a bound on the
+//! chance of naming an innocent one.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::code::prf::Prf;
+use crate::code::tardos::{score_term, NullModel, Position};
+use crate::embed::CodeParams;
+use crate::evidence::Evidence;
+use crate::key::OwnerKey;
+use crate::recipient::Recipient;
+
+/// Tracing settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TraceParams {
+    /// Must match the tagging run's.
+    pub code: CodeParams,
+    /// Family-wise bound on the probability of naming any innocent candidate.
+    pub epsilon: f64,
+}
+
+impl Default for TraceParams {
+    fn default() -> Self {
+        TraceParams {
+            code: CodeParams::default(),
+            epsilon: 1e-9,
+        }
+    }
+}
+
+/// One candidate's result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CandidateScore {
+    /// The candidate.
+    pub recipient: String,
+    /// The symmetric Tardos score.
+    pub score: f64,
+    /// The score above which the candidate is named.
+    pub threshold: f64,
+    /// Probability that a recipient whose copy this is not reaches this
+    /// score (exact for bias 1/2, a Chernoff bound otherwise). Not
+    /// corrected for the number of candidates.
+    pub p_value: f64,
+    /// `log10` of `p_value` (finite even where `p_value` underflows).
+    pub log10_p_value: f64,
+    /// Whether the candidate is named.
+    pub accused: bool,
+}
+
+/// The outcome of a trace.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Verdict {
+    /// Named candidates, highest score first.
+    pub accused: Vec<CandidateScore>,
+    /// Every candidate, highest score first.
+    pub candidates: Vec<CandidateScore>,
+    /// Distinct code positions with a majority value.
+    pub positions_observed: usize,
+    /// Sites read, counting repeats.
+    pub sites_observed: u64,
+    /// Source files read.
+    pub files_scanned: u64,
+    /// Family-wise false-accusation bound.
+    pub epsilon: f64,
+    /// Per-candidate bound `epsilon / n` (Bonferroni), as `log10`.
+    pub log10_alpha_per_candidate: f64,
+}
+
+/// Score `candidates` against `evidence`. A candidate is named when the
+/// probability that an innocent reaches its score is at most `epsilon / n`
+/// for `n` distinct candidates, so the chance of naming any innocent
+/// candidate is at most `epsilon`.
+pub fn score(
+    evidence: &Evidence,
+    key: &OwnerKey,
+    candidates: &[Recipient],
+    params: &TraceParams,
+) -> Verdict {
+    let prf = Prf::new(key);
+    let mut unique: Vec<&Recipient> = candidates.iter().collect();
+    unique.sort();
+    unique.dedup();
+    let positions: Vec<Position> = evidence
+        .tallies()
+        .filter_map(|(locator, tally)| {
+            let rendered = tally.majority()?;
+            let (threshold, p) = params.code.design.bias(prf.bias_draw(locator));
+            Some(Position {
+                locator,
+                y: rendered ^ prf.mask(locator),
+                threshold,
+                p,
+            })
+        })
+        .collect();
+    let null = NullModel::new(&positions);
+    let n = unique.len().max(1) as f64;
+    let log10_alpha = (params.epsilon / n).log10();
+    let threshold = null.threshold(log10_alpha);
+    let mut scored: Vec<CandidateScore> = unique
+        .par_iter()
+        .map(|recipient| {
+            let codeword = prf.recipient(recipient);
+            let score: f64 = positions
+                .iter()
+                .map(|pos| score_term(pos.y, codeword.draw(pos.locator) < pos.threshold, pos.p))
+                .sum();
+            let log10_p_value = null.log10_tail(score);
+            CandidateScore {
+                recipient: recipient.as_str().to_owned(),
+                score,
+                threshold,
+                p_value: 10f64.powf(log10_p_value),
+                log10_p_value,
+                accused: log10_p_value <= log10_alpha,
+            }
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.recipient.cmp(&b.recipient))
+    });
+    Verdict {
+        accused: scored.iter().filter(|c| c.accused).cloned().collect(),
+        candidates: scored,
+        positions_observed: positions.len(),
+        sites_observed: evidence.sites_observed(),
+        files_scanned: evidence.files_scanned(),
+        epsilon: params.epsilon,
+        log10_alpha_per_candidate: log10_alpha,
+    }
+}

@@ -1,0 +1,440 @@
+//! Whole trees: walk (respecting .gitignore), tag into a fresh output tree
+//! written atomically, scan a suspect tree for evidence, inspect capacity.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::channel::{all_sites, ChannelId};
+use crate::code::prf::Prf;
+use crate::embed::{tag_source, CodeParams};
+use crate::error::TreeError;
+use crate::evidence::Evidence;
+use crate::key::OwnerKey;
+use crate::lang::Lang;
+use crate::recipient::Recipient;
+use crate::report::{FileReport, FileStatus, Progress};
+use crate::syntax::{decode, parse, Tokens};
+
+/// How a tree is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Respect `.gitignore`, `.ignore` and `.git/info/exclude` files
+    /// (whether or not the tree is a git repository). `.git` itself is
+    /// always skipped.
+    pub respect_ignore: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            respect_ignore: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    Dir,
+    File,
+    Symlink,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    /// Relative to the root; empty when the root itself is a file.
+    rel: PathBuf,
+    abs: PathBuf,
+    kind: EntryKind,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TreeError + '_ {
+    move |source| TreeError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Every entry under `root`, sorted by path, symlinks never followed.
+fn list(root: &Path, options: WalkOptions) -> Result<Vec<Entry>, TreeError> {
+    let meta = fs::symlink_metadata(root).map_err(|_| TreeError::NoInput {
+        path: root.to_owned(),
+    })?;
+    if !meta.is_dir() {
+        let kind = if meta.file_type().is_symlink() {
+            EntryKind::Symlink
+        } else {
+            EntryKind::File
+        };
+        return Ok(vec![Entry {
+            rel: PathBuf::new(),
+            abs: root.to_owned(),
+            kind,
+        }]);
+    }
+    let respect = options.respect_ignore;
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .parents(false)
+        .require_git(false)
+        .git_ignore(respect)
+        .git_exclude(respect)
+        .git_global(false)
+        .ignore(respect)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    let mut entries = Vec::new();
+    for item in walker {
+        let entry = item.map_err(|e| TreeError::Walk {
+            path: root.to_owned(),
+            message: e.to_string(),
+        })?;
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        let abs = entry.path().to_owned();
+        let rel = abs.strip_prefix(root).unwrap_or(&abs).to_owned();
+        if rel.as_os_str().is_empty() {
+            continue;
+        }
+        let kind = if file_type.is_symlink() {
+            EntryKind::Symlink
+        } else if file_type.is_dir() {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        };
+        entries.push(Entry { rel, abs, kind });
+    }
+    entries.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(entries)
+}
+
+/// The summary of a tag run.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagReport {
+    /// One report per file, in path order.
+    pub files: Vec<FileReport>,
+}
+
+/// Tag every source file of `input` for `recipient` into the new path
+/// `output`; copy every other file byte for byte, modes kept; recreate
+/// symlinks as links. Never writes into `input`. The output appears
+/// atomically: it is built beside `output` and renamed into place, so a
+/// failed run leaves nothing behind. `output` must not exist (or be an
+/// empty directory).
+pub fn tag_tree(
+    input: &Path,
+    output: &Path,
+    key: &OwnerKey,
+    recipient: &Recipient,
+    params: &CodeParams,
+    options: WalkOptions,
+    progress: &dyn Progress,
+) -> Result<TagReport, TreeError> {
+    check_output(input, output)?;
+    let entries = list(input, options)?;
+    let parent = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = output.file_name().unwrap_or_default().to_string_lossy();
+    let staging = parent.join(format!(".{name}.watermark-{}", std::process::id()));
+    let result = (|| {
+        let single_file = entries.len() == 1 && entries[0].rel.as_os_str().is_empty();
+        if !single_file {
+            fs::create_dir(&staging).map_err(io_err(&staging))?;
+            for entry in entries.iter().filter(|e| e.kind == EntryKind::Dir) {
+                let dir = staging.join(&entry.rel);
+                fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            }
+        }
+        let files: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| e.kind != EntryKind::Dir)
+            .collect();
+        progress.start(files.len() as u64);
+        let reports = files
+            .par_iter()
+            .map(|entry| {
+                let dest = if single_file {
+                    staging.clone()
+                } else {
+                    staging.join(&entry.rel)
+                };
+                let report = tag_one(entry, &dest, key, recipient, params);
+                progress.advance();
+                report
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !single_file {
+            // Directory modes last, so a read-only directory can be filled.
+            for entry in entries.iter().rev().filter(|e| e.kind == EntryKind::Dir) {
+                copy_mode(&entry.abs, &staging.join(&entry.rel))?;
+            }
+            copy_mode(input, &staging)?;
+        }
+        Ok(reports)
+    })();
+    let files = match result {
+        Ok(files) => files,
+        Err(err) => {
+            let _ = fs::remove_dir_all(&staging).or_else(|_| fs::remove_file(&staging));
+            return Err(err);
+        }
+    };
+    if let Err(source) = fs::rename(&staging, output) {
+        let _ = fs::remove_dir_all(&staging).or_else(|_| fs::remove_file(&staging));
+        return Err(TreeError::Io {
+            path: output.to_owned(),
+            source,
+        });
+    }
+    Ok(TagReport { files })
+}
+
+fn tag_one(
+    entry: &Entry,
+    dest: &Path,
+    key: &OwnerKey,
+    recipient: &Recipient,
+    params: &CodeParams,
+) -> Result<FileReport, TreeError> {
+    let rel = if entry.rel.as_os_str().is_empty() {
+        PathBuf::from(entry.abs.file_name().unwrap_or_default())
+    } else {
+        entry.rel.clone()
+    };
+    if entry.kind == EntryKind::Symlink {
+        let target = fs::read_link(&entry.abs).map_err(io_err(&entry.abs))?;
+        make_symlink(&target, dest)?;
+        return Ok(FileReport {
+            path: rel,
+            lang: None,
+            status: FileStatus::Symlink,
+        });
+    }
+    let bytes = fs::read(&entry.abs).map_err(io_err(&entry.abs))?;
+    let lang = Lang::from_path(&entry.abs);
+    let (output, status) = match lang {
+        Some(lang) => {
+            let tagged = tag_source(lang, &bytes, key, recipient, params);
+            (tagged.output, tagged.status)
+        }
+        None => (bytes, FileStatus::Copied),
+    };
+    fs::write(dest, &output).map_err(io_err(dest))?;
+    copy_mode(&entry.abs, dest)?;
+    Ok(FileReport {
+        path: rel,
+        lang,
+        status,
+    })
+}
+
+fn copy_mode(from: &Path, to: &Path) -> Result<(), TreeError> {
+    let perms = fs::metadata(from).map_err(io_err(from))?.permissions();
+    fs::set_permissions(to, perms).map_err(io_err(to))
+}
+
+#[cfg(unix)]
+fn make_symlink(target: &Path, link: &Path) -> Result<(), TreeError> {
+    std::os::unix::fs::symlink(target, link).map_err(io_err(link))
+}
+
+#[cfg(not(unix))]
+fn make_symlink(target: &Path, link: &Path) -> Result<(), TreeError> {
+    let _ = target;
+    Err(TreeError::Io {
+        path: link.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::Unsupported, "symlinks"),
+    })
+}
+
+/// Refuse an output that exists (unless an empty directory) or that lies
+/// inside the input.
+fn check_output(input: &Path, output: &Path) -> Result<(), TreeError> {
+    let input_abs = fs::canonicalize(input).map_err(|_| TreeError::NoInput {
+        path: input.to_owned(),
+    })?;
+    if let Ok(meta) = fs::symlink_metadata(output) {
+        let empty_dir = meta.is_dir()
+            && fs::read_dir(output)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+        if !empty_dir {
+            return Err(TreeError::OutputExists {
+                path: output.to_owned(),
+            });
+        }
+    }
+    let parent = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let parent_abs = fs::canonicalize(parent).map_err(io_err(parent))?;
+    let output_abs = parent_abs.join(output.file_name().unwrap_or_default());
+    if output_abs.starts_with(&input_abs) {
+        return Err(TreeError::OutputInsideInput {
+            input: input.to_owned(),
+            output: output.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Read every source file under `input` (a directory or one file) and
+/// collect the evidence. Unreadable or undecodable files are reported and
+/// skipped; the scan goes on.
+pub fn scan_tree(
+    input: &Path,
+    key: &OwnerKey,
+    options: WalkOptions,
+    progress: &dyn Progress,
+) -> Result<(Evidence, Vec<FileReport>), TreeError> {
+    let entries = list(input, options)?;
+    let prf = Prf::new(key);
+    let sources: Vec<(&Entry, Lang)> = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::File)
+        .filter_map(|e| Some((e, Lang::from_path(&e.abs)?)))
+        .collect();
+    progress.start(sources.len() as u64);
+    let per_file: Vec<(Evidence, FileReport)> = sources
+        .par_iter()
+        .map(|&(entry, lang)| {
+            let mut evidence = Evidence::new();
+            let status = match fs::read(&entry.abs) {
+                Ok(bytes) => match evidence.scan_with(lang, &bytes, &prf) {
+                    Ok(sites) => FileStatus::Processed { sites, edits: 0 },
+                    Err(reason) => FileStatus::Skipped(reason),
+                },
+                Err(err) => FileStatus::Skipped(crate::report::SkipReason::Unreadable {
+                    message: err.to_string(),
+                }),
+            };
+            progress.advance();
+            let path = if entry.rel.as_os_str().is_empty() {
+                entry.abs.clone()
+            } else {
+                entry.rel.clone()
+            };
+            (
+                evidence,
+                FileReport {
+                    path,
+                    lang: Some(lang),
+                    status,
+                },
+            )
+        })
+        .collect();
+    let mut evidence = Evidence::new();
+    let mut reports = Vec::with_capacity(per_file.len());
+    for (file_evidence, report) in per_file {
+        evidence.merge(&file_evidence);
+        reports.push(report);
+    }
+    Ok((evidence, reports))
+}
+
+/// Capacity of one source file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInspection {
+    /// The file's report (status and site count).
+    #[serde(flatten)]
+    pub report: FileReport,
+    /// Lines in the file.
+    pub lines: usize,
+    /// Sites per channel: `(channel name, sites, sites showing value 1)`.
+    pub channels: Vec<ChannelCapacity>,
+}
+
+/// Sites of one channel in one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelCapacity {
+    /// Channel name.
+    pub channel: &'static str,
+    /// Sites found.
+    pub sites: usize,
+    /// Sites currently showing value 1 (for blank lines: a blank line).
+    pub ones: usize,
+}
+
+/// Sites and capacity per source file (no key needed).
+pub fn inspect_tree(
+    input: &Path,
+    options: WalkOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<FileInspection>, TreeError> {
+    let entries = list(input, options)?;
+    let prf = Prf::new(&OwnerKey::from_seed([0; 32]));
+    let sources: Vec<(&Entry, Lang)> = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::File)
+        .filter_map(|e| Some((e, Lang::from_path(&e.abs)?)))
+        .collect();
+    progress.start(sources.len() as u64);
+    Ok(sources
+        .par_iter()
+        .map(|&(entry, lang)| {
+            let path = if entry.rel.as_os_str().is_empty() {
+                entry.abs.clone()
+            } else {
+                entry.rel.clone()
+            };
+            let result = fs::read(&entry.abs)
+                .map_err(|e| crate::report::SkipReason::Unreadable {
+                    message: e.to_string(),
+                })
+                .and_then(|bytes| {
+                    let decoded = decode(&bytes)?;
+                    let lines = decoded.text.lines().count();
+                    let parsed = parse(lang, decoded.text)?;
+                    let tokens = Tokens::of(&parsed);
+                    let sites = all_sites(&parsed, &tokens, &prf);
+                    let channels = ChannelId::ALL
+                        .iter()
+                        .map(|&id| {
+                            let of = sites.iter().filter(|s| s.channel == id);
+                            ChannelCapacity {
+                                channel: id.name(),
+                                sites: of.clone().count(),
+                                ones: of.filter(|s| s.value).count(),
+                            }
+                        })
+                        .collect();
+                    let status = match parsed.first_error() {
+                        Some((line, column)) => {
+                            FileStatus::Skipped(crate::report::SkipReason::ParseErrors {
+                                line,
+                                column,
+                            })
+                        }
+                        None => FileStatus::Processed {
+                            sites: sites.len(),
+                            edits: 0,
+                        },
+                    };
+                    Ok((lines, channels, status))
+                });
+            progress.advance();
+            let (lines, channels, status) = match result {
+                Ok(found) => found,
+                Err(reason) => (0, Vec::new(), FileStatus::Skipped(reason)),
+            };
+            FileInspection {
+                report: FileReport {
+                    path,
+                    lang: Some(lang),
+                    status,
+                },
+                lines,
+                channels,
+            }
+        })
+        .collect())
+}
