@@ -1,0 +1,112 @@
+//! Printing verdicts and reports; progress bars.
+
+use std::io::Write;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use watermark_core::{FileReport, FileStatus, Progress, Verdict};
+
+/// Trees with more files than this get a progress bar (on a terminal).
+const PROGRESS_MIN_FILES: u64 = 200;
+
+/// A progress bar on stderr, shown only for long runs on a terminal.
+pub(crate) struct Bar {
+    bar: ProgressBar,
+}
+
+impl Bar {
+    pub(crate) fn new(verb: &'static str) -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        let style = ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} files ({eta})")
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_prefix(verb);
+        Bar { bar }
+    }
+
+    pub(crate) fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.bar.set_length(total);
+        if total > PROGRESS_MIN_FILES {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn advance(&self) {
+        self.bar.inc(1);
+    }
+}
+
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Per-file problems, on stderr, one line each.
+pub(crate) fn warn_skipped(files: &[FileReport]) {
+    for file in files {
+        if let FileStatus::Skipped(reason) = &file.status {
+            eprintln!("watermark: warning: {}: {reason}", file.path.display());
+        }
+    }
+}
+
+pub(crate) fn print_verdict(out: &mut impl Write, verdict: &Verdict, show: usize) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "scanned {} source files: {} sites, {} code positions",
+        verdict.files_scanned, verdict.sites_observed, verdict.positions_observed
+    )?;
+    let n = verdict.candidates.len();
+    if verdict.accused.is_empty() {
+        writeln!(out, "verdict: nobody named among {n} candidates")?;
+    }
+    for c in &verdict.accused {
+        writeln!(
+            out,
+            "verdict: {} (score {:.1} >= threshold {:.1}; p = {})",
+            c.recipient,
+            c.score,
+            c.threshold,
+            format_p(c.log10_p_value)
+        )?;
+    }
+    writeln!(
+        out,
+        "bound: the chance that any innocent candidate is named is at most {:e} ({n} candidates, per-candidate p <= 1e{:.2})",
+        verdict.epsilon, verdict.log10_alpha_per_candidate
+    )?;
+    if show > 0 {
+        writeln!(out, "top candidates:")?;
+        for c in verdict.candidates.iter().take(show) {
+            writeln!(
+                out,
+                "  {:<24} score {:>9.1}  p = {:<10} {}",
+                c.recipient,
+                c.score,
+                format_p(c.log10_p_value),
+                if c.accused { "NAMED" } else { "" }
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A p-value that may underflow f64, printed from its log10.
+pub(crate) fn format_p(log10_p: f64) -> String {
+    if log10_p > -4.0 {
+        format!("{:.4}", 10f64.powf(log10_p))
+    } else {
+        let exponent = log10_p.floor();
+        let mantissa = 10f64.powf(log10_p - exponent);
+        format!("{mantissa:.1}e{exponent}")
+    }
+}
