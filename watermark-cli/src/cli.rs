@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use watermark_core::{
-    inspect_tree, scan_tree, score, tag_tree, CodeParams, FileStatus, Lang, OwnerKey, Recipient, TraceParams,
-    WalkOptions,
+    inspect_tree, scan_tree, score, tag_tree, CodeParams, FileStatus, Lang, OwnerKey, Recipient,
+    TraceParams, WalkOptions,
 };
 
 use crate::output::{print_verdict, warn_skipped, Bar};
@@ -42,6 +42,10 @@ enum Command {
         /// Who receives this copy.
         #[arg(long)]
         recipient: String,
+        /// How far the density of blank lines may move toward one half
+        /// (0 = keep the author's count exactly, 1 = ignore it).
+        #[arg(long, default_value_t = watermark_core::DEFAULT_DENSITY_SLACK)]
+        density_slack: f64,
         #[command(flatten)]
         walk: WalkArgs,
         /// Print the per-file report as JSON on stdout.
@@ -116,11 +120,21 @@ pub(crate) fn run() -> Result<ExitCode> {
         Command::Tag {
             key,
             recipient,
+            density_slack,
             walk,
             json,
             src,
             out,
-        } => tag(&key, &recipient, walk.options(), json, &src, &out),
+        } => {
+            if !(0.0..=1.0).contains(&density_slack) {
+                bail!("--density-slack must be between 0 and 1, got {density_slack}");
+            }
+            let params = CodeParams {
+                density_slack,
+                ..CodeParams::default()
+            };
+            tag(&key, &recipient, &params, walk.options(), json, &src, &out)
+        }
         Command::Trace {
             key,
             recipients,
@@ -129,7 +143,15 @@ pub(crate) fn run() -> Result<ExitCode> {
             show,
             walk,
             suspect,
-        } => trace(&key, &recipients, epsilon, json, show, walk.options(), &suspect),
+        } => trace(
+            &key,
+            &recipients,
+            epsilon,
+            json,
+            show,
+            walk.options(),
+            &suspect,
+        ),
         Command::Inspect { json, walk, path } => inspect(json, walk.options(), &path),
         Command::Demo { keep } => crate::demo::run(keep.as_deref()),
     }
@@ -147,11 +169,19 @@ fn keygen(out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn tag(key: &Path, recipient: &str, walk: WalkOptions, json: bool, src: &Path, out: &Path) -> Result<ExitCode> {
+fn tag(
+    key: &Path,
+    recipient: &str,
+    params: &CodeParams,
+    walk: WalkOptions,
+    json: bool,
+    src: &Path,
+    out: &Path,
+) -> Result<ExitCode> {
     let key = OwnerKey::load(key)?;
     let recipient = Recipient::new(recipient)?;
     let bar = Bar::new("tagging");
-    let report = tag_tree(src, out, &key, &recipient, &CodeParams::default(), walk, &bar)?;
+    let report = tag_tree(src, out, &key, &recipient, params, walk, &bar)?;
     bar.finish();
     warn_skipped(&report.files);
     let mut stdout = std::io::stdout().lock();
@@ -240,10 +270,17 @@ fn inspect(json: bool, walk: WalkOptions, path: &Path) -> Result<ExitCode> {
         writeln!(stdout)?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(stdout, "{:<50} {:<7} {:>7} {:>6} {:>6}  status", "file", "lang", "lines", "sites", "blank")?;
+    writeln!(
+        stdout,
+        "{:<50} {:<7} {:>7} {:>6} {:>6}  status",
+        "file", "lang", "lines", "sites", "blank"
+    )?;
     let mut totals: Vec<(Lang, usize, usize)> = Vec::new();
     for file in &files {
-        let (sites, ones): (usize, usize) = file.channels.iter().fold((0, 0), |(s, o), c| (s + c.sites, o + c.ones));
+        let (sites, ones): (usize, usize) = file
+            .channels
+            .iter()
+            .fold((0, 0), |(s, o), c| (s + c.sites, o + c.ones));
         let status = match &file.report.status {
             FileStatus::Skipped(reason) => reason.to_string(),
             _ => "ok".to_owned(),
@@ -269,8 +306,15 @@ fn inspect(json: bool, walk: WalkOptions, path: &Path) -> Result<ExitCode> {
         }
     }
     for (lang, lines, sites) in totals {
-        let per_kloc = if lines == 0 { 0.0 } else { sites as f64 * 1000.0 / lines as f64 };
-        writeln!(stdout, "total {lang}: {lines} lines, {sites} sites ({per_kloc:.1} per 1,000 lines)")?;
+        let per_kloc = if lines == 0 {
+            0.0
+        } else {
+            sites as f64 * 1000.0 / lines as f64
+        };
+        writeln!(
+            stdout,
+            "total {lang}: {lines} lines, {sites} sites ({per_kloc:.1} per 1,000 lines)"
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use watermark_core::{scan_tree, score, tag_tree, CodeParams, NoProgress, OwnerKey, Recipient, TraceParams, WalkOptions};
+use watermark_core::{
+    scan_tree, score, tag_tree, CodeParams, NoProgress, OwnerKey, Recipient, TraceParams,
+    WalkOptions,
+};
 
 use crate::output::print_verdict;
 
@@ -16,7 +19,10 @@ pub(crate) fn run(keep: Option<&Path>) -> Result<ExitCode> {
     let (dir, temporary) = match keep {
         Some(dir) => {
             if dir.exists() {
-                bail!("{} already exists; choose a new directory for --keep", dir.display());
+                bail!(
+                    "{} already exists; choose a new directory for --keep",
+                    dir.display()
+                );
             }
             (dir.to_owned(), false)
         }
@@ -25,7 +31,10 @@ pub(crate) fn run(keep: Option<&Path>) -> Result<ExitCode> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or_default();
-            (std::env::temp_dir().join(format!("watermark-demo-{}-{stamp}", std::process::id())), true)
+            (
+                std::env::temp_dir().join(format!("watermark-demo-{}-{stamp}", std::process::id())),
+                true,
+            )
         }
     };
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -47,25 +56,47 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
         }
         fs::write(&dest, contents).with_context(|| format!("writing {}", dest.display()))?;
     }
-    println!("1. sample project: {} files in {}", crate::sample::FILES.len(), original.display());
+    println!(
+        "1. sample project: {} files in {}",
+        crate::sample::FILES.len(),
+        original.display()
+    );
 
     let key_path = dir.join("owner.key");
     let key = OwnerKey::generate();
     key.save(&key_path)?;
-    println!("2. owner key {} (key id {})", key_path.display(), key.key_id());
+    println!(
+        "2. owner key {} (key id {})",
+        key_path.display(),
+        key.key_id()
+    );
 
     let params = CodeParams::default();
-    let recipients: Vec<Recipient> = RECIPIENTS.iter().map(|id| Recipient::new(id)).collect::<Result<_, _>>()?;
+    let recipients: Vec<Recipient> = RECIPIENTS
+        .iter()
+        .map(|id| Recipient::new(id))
+        .collect::<Result<_, _>>()?;
     let copies = dir.join("copies");
     fs::create_dir_all(&copies)?;
     let mut leaked = PathBuf::new();
     for recipient in &recipients {
         let out = copies.join(recipient.as_str());
-        let report = tag_tree(&original, &out, &key, recipient, &params, WalkOptions::default(), &NoProgress)?;
-        let (sites, edits) = report.files.iter().fold((0, 0), |(s, e), f| match f.status {
-            watermark_core::FileStatus::Processed { sites, edits } => (s + sites, e + edits),
-            _ => (s, e),
-        });
+        let report = tag_tree(
+            &original,
+            &out,
+            &key,
+            recipient,
+            &params,
+            WalkOptions::default(),
+            &NoProgress,
+        )?;
+        let (sites, edits) = report
+            .files
+            .iter()
+            .fold((0, 0), |(s, e), f| match f.status {
+                watermark_core::FileStatus::Processed { sites, edits } => (s + sites, e + edits),
+                _ => (s, e),
+            });
         println!("3. tagged a copy for {recipient:<13} {sites} sites, {edits} blank lines moved");
         if recipient.as_str() == LEAKER {
             leaked = out;
@@ -73,7 +104,10 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
     }
 
     println!("4. {LEAKER}'s copy leaks: {}", leaked.display());
-    println!("5. tracing it blind against all {} recipients:\n", recipients.len());
+    println!(
+        "5. tracing it blind against all {} recipients:\n",
+        recipients.len()
+    );
     let (evidence, _) = scan_tree(&leaked, &key, WalkOptions::default(), &NoProgress)?;
     let verdict = score(&evidence, &key, &recipients, &TraceParams::default());
     let mut stdout = std::io::stdout().lock();
@@ -83,7 +117,11 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
     let control = score(&clean, &key, &recipients, &TraceParams::default());
     println!(
         "\ncontrol: the untagged original names {}",
-        if control.accused.is_empty() { "nobody".to_owned() } else { format!("{} (BUG)", control.accused.len()) }
+        if control.accused.is_empty() {
+            "nobody".to_owned()
+        } else {
+            format!("{} (BUG)", control.accused.len())
+        }
     );
     let named_right = verdict.accused.len() == 1 && verdict.accused[0].recipient == LEAKER;
     if !named_right || !control.accused.is_empty() {

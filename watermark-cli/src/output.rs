@@ -59,7 +59,11 @@ pub(crate) fn warn_skipped(files: &[FileReport]) {
     }
 }
 
-pub(crate) fn print_verdict(out: &mut impl Write, verdict: &Verdict, show: usize) -> std::io::Result<()> {
+pub(crate) fn print_verdict(
+    out: &mut impl Write,
+    verdict: &Verdict,
+    show: usize,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "scanned {} source files: {} sites, {} code positions",

@@ -64,7 +64,7 @@ mod tree;
 pub use channel::{ChannelId, Site, Survival};
 pub use code::prf::Locator;
 pub use code::tardos::BiasDesign;
-pub use embed::{tag_source, CodeParams, TaggedFile};
+pub use embed::{tag_source, CodeParams, TaggedFile, DEFAULT_DENSITY_SLACK};
 pub use error::{EditError, KeyError, RecipientError, TreeError};
 pub use evidence::{Evidence, Tally};
 pub use key::OwnerKey;

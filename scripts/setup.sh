@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Fetch everything the test suite needs that is not in the repository:
+# the public corpus (../shared/corpus), the Python environment its test
+# suites run in, and the formatters the tests compare against (black).
+# Idempotent: a stamp per step skips work already done for the same inputs.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${WATERMARK_SHARED:-$ROOT/../shared}
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/watermark-corpus
+TOOLS=$CACHE/tools
+BLACK_VERSION=26.10.1
+[ -d "$SHARED/corpus" ] || { echo "setup: $SHARED/corpus not found (set WATERMARK_SHARED)" >&2; exit 2; }
+mkdir -p "$CACHE"
+
+stamp_ok() { [ -f "$CACHE/$1.stamp" ] && [ "$(cat "$CACHE/$1.stamp")" = "$2" ]; }
+digest() { cat "$@" | sha256sum | cut -c1-16; }
+
+want=$(digest "$SHARED/corpus/rust.txt" "$SHARED/corpus/python.txt")
+if ! stamp_ok corpus "$want"; then
+  echo "setup: fetching the public corpus into $CACHE/src"
+  bash "$SHARED/corpus/get_corpus.sh" rust "$SHARED/corpus/rust.txt" "$CACHE/src" >"$CACHE/get-rust.log" 2>&1 \
+    || { cat "$CACHE/get-rust.log" >&2; exit 2; }
+  bash "$SHARED/corpus/get_corpus.sh" py "$SHARED/corpus/python.txt" "$CACHE/src" >"$CACHE/get-py.log" 2>&1 \
+    || { cat "$CACHE/get-py.log" >&2; exit 2; }
+  echo "$want" >"$CACHE/corpus.stamp"
+fi
+
+want=$(digest "$SHARED/corpus/py-test-requirements.txt")
+if ! stamp_ok venv "$want" || [ ! -x "$CACHE/venv/bin/python" ]; then
+  echo "setup: building the corpus test environment"
+  bash "$SHARED/corpus/run_tests.sh" --setup-venv
+  echo "$want" >"$CACHE/venv.stamp"
+fi
+
+want="black==$BLACK_VERSION"
+if ! stamp_ok tools "$want" || [ ! -x "$TOOLS/bin/black" ]; then
+  echo "setup: installing $want into $TOOLS"
+  rm -rf "$TOOLS" && python3 -m venv "$TOOLS"
+  "$TOOLS/bin/pip" install -q --disable-pip-version-check "$want"
+  echo "$want" >"$CACHE/tools.stamp"
+fi
+
+command -v rustfmt >/dev/null || rustup component add rustfmt
+echo "setup: corpus, test environment and formatters ready in $CACHE"

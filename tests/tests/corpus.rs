@@ -1,0 +1,470 @@
+//! The foundation's acceptance on the public corpus (real third-party code,
+//! fetched by `scripts/setup.sh`): fidelity, fixed points, determinism,
+//! tracing with 100 candidates, the null on unrelated code, formatters.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use watermark_core::{
+    scan_tree, score, tag_source, tag_tree, CodeParams, Evidence, FileStatus, Lang, NoProgress,
+    Recipient, TraceParams, WalkOptions,
+};
+use watermark_tests::{
+    candidates, copy_tree, corpus, files_under, format_in_place, not_fixed_points, sources,
+    test_key, Project,
+};
+
+const KEY_SEED: u8 = 11;
+
+struct Tagged {
+    _dir: tempfile::TempDir,
+    /// Holds `NAME-VERSION/` tagged copies.
+    root: PathBuf,
+    projects: Vec<(Project, Recipient)>,
+}
+
+/// Every corpus project tagged once for its own recipient among 100.
+fn tagged() -> &'static Tagged {
+    static TAGGED: OnceLock<Tagged> = OnceLock::new();
+    TAGGED.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("tagged");
+        fs::create_dir(&root).expect("mkdir");
+        let key = test_key(KEY_SEED);
+        let all = candidates(100);
+        let mut projects = Vec::new();
+        for (i, project) in corpus().into_iter().enumerate() {
+            let recipient = all[(i * 37 + 11) % 100].clone();
+            let out = root.join(&project.name);
+            tag_tree(
+                &project.dir,
+                &out,
+                &key,
+                &recipient,
+                &CodeParams::default(),
+                WalkOptions::default(),
+                &NoProgress,
+            )
+            .unwrap_or_else(|e| panic!("tagging {}: {e}", project.name));
+            projects.push((project, recipient));
+        }
+        Tagged {
+            _dir: dir,
+            root,
+            projects,
+        }
+    })
+}
+
+fn trace_dir(dir: &Path, among: &[Recipient]) -> watermark_core::Verdict {
+    let key = test_key(KEY_SEED);
+    let (evidence, _) = scan_tree(dir, &key, WalkOptions::default(), &NoProgress).expect("scan");
+    score(&evidence, &key, among, &TraceParams::default())
+}
+
+fn lines_of(dir: &Path, ext: &str) -> usize {
+    sources(dir, ext)
+        .iter()
+        .map(|p| {
+            fs::read(dir.join(p))
+                .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+#[test]
+fn verbatim_copies_name_exactly_their_recipient_among_100() {
+    let tagged = tagged();
+    let all = candidates(100);
+    println!(
+        "{:<24} {:>6} {:>9} {:>9} {:>9} {:>10}",
+        "project", "lines", "positions", "score", "threshold", "log10 p"
+    );
+    let mut failures = Vec::new();
+    for (project, recipient) in &tagged.projects {
+        let copy = tagged.root.join(&project.name);
+        let verdict = trace_dir(&copy, &all);
+        let ext = if project.kind == "rust" { "rs" } else { "py" };
+        let mine = verdict
+            .candidates
+            .iter()
+            .find(|c| c.recipient == recipient.as_str())
+            .expect("scored");
+        println!(
+            "{:<24} {:>6} {:>9} {:>9.1} {:>9.1} {:>10.1}",
+            project.name,
+            lines_of(&copy, ext),
+            verdict.positions_observed,
+            mine.score,
+            mine.threshold,
+            mine.log10_p_value
+        );
+        let named: Vec<&str> = verdict
+            .accused
+            .iter()
+            .map(|c| c.recipient.as_str())
+            .collect();
+        if named != [recipient.as_str()] || mine.log10_p_value >= -9.0 {
+            failures.push(format!(
+                "{}: named {named:?}, log10 p {:.1}",
+                project.name, mine.log10_p_value
+            ));
+        }
+        // The same copy against 99 candidates without its recipient: an
+        // exact null on tagged code, nobody may be named.
+        let innocents: Vec<Recipient> = all.iter().filter(|r| *r != recipient).cloned().collect();
+        assert!(
+            trace_dir(&copy, &innocents).accused.is_empty(),
+            "{}: innocent named",
+            project.name
+        );
+    }
+    assert!(failures.is_empty(), "not named at p < 1e-9: {failures:#?}");
+}
+
+#[test]
+fn untagged_originals_name_nobody() {
+    let all = candidates(100);
+    for project in corpus() {
+        let verdict = trace_dir(&project.dir, &all);
+        assert!(
+            verdict.accused.is_empty(),
+            "{}: named {:?}",
+            project.name,
+            verdict.accused
+        );
+        assert!(
+            verdict.positions_observed > 0,
+            "{}: no positions read",
+            project.name
+        );
+    }
+}
+
+#[test]
+fn the_python_standard_library_names_nobody() {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .expect("python3");
+    let stdlib = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(
+        stdlib.join("os.py").is_file(),
+        "no stdlib at {}",
+        stdlib.display()
+    );
+    let key = test_key(KEY_SEED);
+    let (evidence, files) = scan_tree(
+        &stdlib,
+        &key,
+        WalkOptions {
+            respect_ignore: false,
+        },
+        &NoProgress,
+    )
+    .expect("scan");
+    let verdict = score(&evidence, &key, &candidates(100), &TraceParams::default());
+    println!(
+        "stdlib: {} files, {} positions; best innocent score {:.1} (threshold {:.1}), min p {:.2e}",
+        files.len(),
+        verdict.positions_observed,
+        verdict.candidates[0].score,
+        verdict.candidates[0].threshold,
+        verdict.candidates[0].p_value
+    );
+    assert!(
+        files.len() > 500,
+        "stdlib scan covered only {} files",
+        files.len()
+    );
+    assert!(verdict.positions_observed > 10_000);
+    assert!(verdict.accused.is_empty(), "named {:?}", verdict.accused);
+}
+
+#[test]
+fn tagging_is_deterministic_and_idempotent() {
+    let tagged = tagged();
+    let key = test_key(KEY_SEED);
+    let (mut files, mut edited) = (0, 0);
+    for (project, recipient) in &tagged.projects {
+        let copy = tagged.root.join(&project.name);
+        // Files a .gitignore excludes are not delivered: walk the copy.
+        for rel in files_under(&copy) {
+            let Some(lang) = Lang::from_path(&rel) else {
+                continue;
+            };
+            let original = fs::read(project.dir.join(&rel)).expect("read");
+            let first = fs::read(copy.join(&rel)).expect("read copy");
+            let again = tag_source(lang, &original, &key, recipient, &CodeParams::default());
+            assert_eq!(
+                again.output,
+                first,
+                "{}/{}: not deterministic",
+                project.name,
+                rel.display()
+            );
+            let twice = tag_source(lang, &first, &key, recipient, &CodeParams::default());
+            assert_eq!(
+                twice.output,
+                first,
+                "{}/{}: re-tagging changed it",
+                project.name,
+                rel.display()
+            );
+            if let FileStatus::Processed { edits, .. } = twice.status {
+                assert_eq!(edits, 0);
+            }
+            files += 1;
+            edited += usize::from(first != original);
+        }
+    }
+    println!("deterministic and idempotent on {files} source files ({edited} changed by tagging)");
+    assert!(
+        files > 200 && edited > 100,
+        "too few files covered: {files} / {edited}"
+    );
+}
+
+#[test]
+fn formatter_fixed_points_stay_fixed_points() {
+    let tagged = tagged();
+    for (lang, ext) in [("rust", "rs"), ("python", "py")] {
+        let (mut total, mut fixed_before, mut fixed_after) = (0, 0, 0);
+        for (project, _) in &tagged.projects {
+            let files = sources(&project.dir, ext);
+            if files.is_empty() {
+                continue;
+            }
+            let before = not_fixed_points(&project.dir, &files, lang);
+            let copy = tagged.root.join(&project.name);
+            let after = not_fixed_points(&copy, &files, lang);
+            for file in &files {
+                total += 1;
+                if !before.contains(file) {
+                    fixed_before += 1;
+                    assert!(
+                        !after.contains(file),
+                        "{}/{}: fixed point lost",
+                        project.name,
+                        file.display()
+                    );
+                    fixed_after += 1;
+                }
+            }
+        }
+        println!("{lang}: {fixed_before} of {total} corpus files are fixed points; {fixed_after} still are after tagging");
+        assert!(
+            fixed_before > 20,
+            "{lang}: too few fixed points to mean anything"
+        );
+    }
+}
+
+/// The stronger form: format every corpus file first (so all are fixed
+/// points), tag, and check the formatter still changes nothing.
+#[test]
+fn formatted_corpus_stays_formatted_after_tagging() {
+    let key = test_key(KEY_SEED);
+    let recipient = Recipient::new("vendor-fmt").expect("id");
+    for (lang, ext, kind) in [("rust", "rs", "rust"), ("python", "py", "py")] {
+        let work = tempfile::tempdir().expect("tempdir");
+        let (mut checked, mut edited) = (0, 0);
+        for project in corpus().into_iter().filter(|p| p.kind == kind) {
+            let formatted = work.path().join("fmt").join(&project.name);
+            copy_tree(&project.dir, &formatted);
+            let files = sources(&formatted, ext);
+            format_in_place(&formatted, &files, lang);
+            let fixed: Vec<PathBuf> = {
+                let bad = not_fixed_points(&formatted, &files, lang);
+                files
+                    .iter()
+                    .filter(|f| !bad.contains(*f))
+                    .cloned()
+                    .collect()
+            };
+            let out = work.path().join("tagged").join(&project.name);
+            fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
+            tag_tree(
+                &formatted,
+                &out,
+                &key,
+                &recipient,
+                &CodeParams::default(),
+                WalkOptions::default(),
+                &NoProgress,
+            )
+            .expect("tag");
+            let after = not_fixed_points(&out, &fixed, lang);
+            assert!(
+                after.is_empty(),
+                "{lang}: tagging broke fixed points: {after:?}"
+            );
+            checked += fixed.len();
+            edited += fixed
+                .iter()
+                .filter(|f| fs::read(formatted.join(f)).ok() != fs::read(out.join(f)).ok())
+                .count();
+        }
+        println!("{lang}: {checked} formatted files, {edited} changed by tagging, all still fixed points");
+        assert!(
+            checked > 50 && edited > 20,
+            "{lang}: too little covered ({checked}, {edited})"
+        );
+    }
+}
+
+#[test]
+fn a_reformatted_leak_is_still_traced() {
+    let tagged = tagged();
+    let key = test_key(KEY_SEED);
+    let all = candidates(100);
+    for (lang, ext, kind) in [("rust", "rs", "rust"), ("python", "py", "py")] {
+        let work = tempfile::tempdir().expect("tempdir");
+        let (mut kept, mut total) = (0usize, 0usize);
+        for (project, recipient) in tagged.projects.iter().filter(|(p, _)| p.kind == kind) {
+            let copy = tagged.root.join(&project.name);
+            let leaked = work.path().join(&project.name);
+            copy_tree(&copy, &leaked);
+            format_in_place(&leaked, &sources(&leaked, ext), lang);
+            let (before, _) =
+                scan_tree(&copy, &key, WalkOptions::default(), &NoProgress).expect("scan");
+            let (after, _) =
+                scan_tree(&leaked, &key, WalkOptions::default(), &NoProgress).expect("scan");
+            let after_values: BTreeMap<_, _> = after
+                .tallies()
+                .filter_map(|(l, t)| Some((l, t.majority()?)))
+                .collect();
+            for (locator, tally) in before.tallies() {
+                let Some(value) = tally.majority() else {
+                    continue;
+                };
+                total += 1;
+                kept += usize::from(after_values.get(&locator) == Some(&value));
+            }
+            let verdict = score(&after, &key, &all, &TraceParams::default());
+            let named: Vec<&str> = verdict
+                .accused
+                .iter()
+                .map(|c| c.recipient.as_str())
+                .collect();
+            println!(
+                "{lang} {:<22} after the formatter: named {named:?}, log10 p {:.1}",
+                project.name, verdict.candidates[0].log10_p_value
+            );
+            assert_eq!(
+                named,
+                [recipient.as_str()],
+                "{} after formatting",
+                project.name
+            );
+        }
+        let survived = kept as f64 / total.max(1) as f64;
+        println!(
+            "{lang}: {kept} of {total} positions survive the formatter ({:.1} %)",
+            100.0 * survived
+        );
+        assert!(
+            survived > 0.8,
+            "{lang}: only {survived:.3} of positions survived"
+        );
+    }
+}
+
+#[test]
+fn capacity_and_the_smallest_traceable_file() {
+    let tagged = tagged();
+    let key = test_key(KEY_SEED);
+    let all = candidates(100);
+    let mut per_lang: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut smallest: Option<(usize, String, f64)> = None;
+    for (project, recipient) in &tagged.projects {
+        let copy = tagged.root.join(&project.name);
+        for rel in files_under(&copy) {
+            let Some(lang) = Lang::from_path(&rel) else {
+                continue;
+            };
+            let bytes = fs::read(copy.join(&rel)).expect("read");
+            let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+            let mut evidence = Evidence::new();
+            let Ok(sites) = evidence.scan_source(lang, &bytes, &key) else {
+                continue;
+            };
+            let entry = per_lang.entry(lang.name()).or_default();
+            entry.0 += lines;
+            entry.1 += sites;
+            let verdict = score(&evidence, &key, &all, &TraceParams::default());
+            let mine = verdict
+                .candidates
+                .iter()
+                .find(|c| c.recipient == recipient.as_str())
+                .expect("scored");
+            if mine.log10_p_value < -6.0 && smallest.as_ref().is_none_or(|s| lines < s.0) {
+                smallest = Some((
+                    lines,
+                    format!("{}/{}", project.name, rel.display()),
+                    mine.log10_p_value,
+                ));
+            }
+        }
+    }
+    for (lang, (lines, sites)) in &per_lang {
+        println!(
+            "{lang}: {sites} sites in {lines} lines = {:.1} sites per 1,000 lines",
+            *sites as f64 * 1000.0 / *lines as f64
+        );
+    }
+    let (lines, file, log10_p) = smallest.expect("some single file is traceable at p < 1e-6");
+    println!(
+        "smallest single file named at p < 1e-6: {file} ({lines} lines, log10 p = {log10_p:.1})"
+    );
+}
+
+#[test]
+fn corpus_test_suites_pass_on_tagged_copies() {
+    let tagged = tagged();
+    let script = watermark_tests::shared().join("corpus/run_tests.sh");
+    let venv = watermark_tests::cache().join("venv/bin/python");
+    assert!(
+        venv.is_file(),
+        "corpus test venv missing: run `bash scripts/setup.sh`"
+    );
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg(&tagged.root)
+        .output()
+        .expect("run_tests.sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    let expected = format!("corpus: {} passed, 0 failed", tagged.projects.len());
+    assert_eq!(
+        last,
+        expected,
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success());
+    // The copies really were tagged (not a no-op that trivially passes).
+    let changed = tagged
+        .projects
+        .iter()
+        .filter(|(p, _)| {
+            let copy = tagged.root.join(&p.name);
+            files_under(&p.dir)
+                .iter()
+                .any(|rel| fs::read(p.dir.join(rel)).ok() != fs::read(copy.join(rel)).ok())
+        })
+        .count();
+    assert_eq!(
+        changed,
+        tagged.projects.len(),
+        "some project was not changed by tagging"
+    );
+}
