@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, KeypairBytes};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use crate::error::KeyError;
@@ -63,10 +63,14 @@ impl OwnerKey {
         })
     }
 
-    /// The secret as PKCS#8 PEM.
+    /// The secret as PKCS#8 v1 PEM (the form `openssl genpkey` writes; the
+    /// v2 form with the public key embedded is rejected by OpenSSL 3.0).
     pub fn to_pem(&self) -> Result<String, KeyError> {
-        let doc = self
-            .signing
+        let keypair = KeypairBytes {
+            secret_key: self.signing.to_bytes(),
+            public_key: None,
+        };
+        let doc = keypair
             .to_pkcs8_pem(LineEnding::LF)
             .map_err(|e| KeyError::Encode(e.to_string()))?;
         Ok(doc.as_str().to_owned())

@@ -106,20 +106,66 @@ pub(crate) struct KindSet {
 
 impl KindSet {
     pub(crate) fn new(language: &tree_sitter::Language, names: &[&str]) -> Self {
-        let count = language.node_kind_count();
-        let mut ids = vec![false; count + 1];
-        for id in 0..count {
-            let Ok(id16) = u16::try_from(id) else { break };
-            if let Some(name) = language.node_kind_for_id(id16) {
-                if names.contains(&name) {
-                    ids[id] = true;
-                }
-            }
-        }
+        let ids = (0..language.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| language.node_kind_for_id(id))
+                    .is_some_and(|name| names.contains(&name))
+            })
+            .collect();
         KindSet { ids }
     }
 
     pub(crate) fn contains(&self, kind_id: u16) -> bool {
         self.ids.get(usize::from(kind_id)).copied().unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every language loads into the parser (catches a grammar / core ABI
+    /// mismatch, which cargo does not) and every kind named in its table
+    /// exists in its grammar (catches typos that would silently match
+    /// nothing).
+    #[test]
+    fn every_table_loads_and_names_real_kinds() {
+        for lang in Lang::ALL {
+            let table = lang.table();
+            let grammar = lang.grammar();
+            let mut parser = tree_sitter::Parser::new();
+            parser
+                .set_language(&grammar)
+                .unwrap_or_else(|e| panic!("{lang}: {e}"));
+            let tree = parser.parse("x = 1\n", None).expect("parse");
+            assert!(tree.root_node().child_count() > 0, "{lang}");
+            let mut names: Vec<&str> = [
+                table.body_kinds,
+                table.opaque_kinds,
+                table.comment_kinds,
+                table.literal_kinds,
+                table.blank_exclude_either,
+                table.blank_exclude_before,
+                table.blank_exclude_before_containing,
+                table.blank_exclude_bodiless,
+            ]
+            .concat();
+            if let Some((statement, only_child)) = table.docstring_kind {
+                names.extend([statement, only_child]);
+            }
+            for name in names {
+                assert_ne!(
+                    grammar.id_for_node_kind(name, true),
+                    0,
+                    "{lang}: no node kind {name:?}"
+                );
+            }
+            for ext in table.extensions {
+                assert_eq!(Lang::from_path(Path::new(&format!("a.{ext}"))), Some(lang));
+            }
+            assert_eq!(Lang::from_name(lang.name()), Some(lang));
+        }
     }
 }

@@ -1,0 +1,380 @@
+//! The CLI contract: commands, exit codes (0 found / 1 nobody / 2 error),
+//! JSON fields, never writing into the input, clear per-file messages.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn watermark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_watermark"))
+        .args(args)
+        .output()
+        .expect("run watermark")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exit code")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample/inventory")
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), fs::read(&path).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn keygen(dir: &Path) -> PathBuf {
+    let key = dir.join("owner.key");
+    let out = watermark(&["keygen", "--out", s(&key)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    key
+}
+
+#[test]
+fn keygen_writes_a_private_pem_openssl_accepts_and_never_overwrites() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let text = fs::read_to_string(&key).expect("key");
+    assert!(text.starts_with("-----BEGIN PRIVATE KEY-----"), "{text}");
+    let public = fs::read_to_string(dir.path().join("owner.pub")).expect("pub");
+    assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&key).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let openssl = Command::new("openssl")
+        .args(["pkey", "-in", s(&key), "-noout"])
+        .output()
+        .expect("openssl");
+    assert!(
+        openssl.status.success(),
+        "openssl rejects the key: {}",
+        String::from_utf8_lossy(&openssl.stderr)
+    );
+    let again = watermark(&["keygen", "--out", s(&key)]);
+    assert_eq!(code(&again), 2);
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        fs::read_to_string(&key).expect("key"),
+        text,
+        "key overwritten"
+    );
+}
+
+#[test]
+fn an_openssl_generated_key_is_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("ossl.key");
+    let gen = Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out", s(&key)])
+        .output()
+        .expect("openssl");
+    assert!(gen.status.success());
+    let out = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        s(&sample()),
+        s(&dir.path().join("copy")),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn a_corrupt_or_missing_key_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.key");
+    fs::write(
+        &bad,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .expect("write");
+    for key in [bad, dir.path().join("missing.key")] {
+        let out = watermark(&[
+            "tag",
+            "--key",
+            s(&key),
+            "--recipient",
+            "acme",
+            s(&sample()),
+            s(&dir.path().join("o")),
+        ]);
+        assert_eq!(code(&out), 2);
+        assert!(
+            stderr(&out).contains(s(&key)),
+            "message does not name the key: {}",
+            stderr(&out)
+        );
+        assert!(!dir.path().join("o").exists());
+    }
+}
+
+#[test]
+fn tag_then_trace_names_the_recipient_with_the_json_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let before = snapshot(&sample());
+    let copy = dir.path().join("copy");
+    let out = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "globex",
+        s(&sample()),
+        s(&copy),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(snapshot(&sample()), before, "tag wrote into its input");
+    let trace = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--recipients",
+        "acme,globex,initech",
+        "--json",
+        s(&copy),
+    ]);
+    assert_eq!(code(&trace), 0, "{}", stderr(&trace));
+    let json: serde_json::Value = serde_json::from_slice(&trace.stdout).expect("json");
+    assert_eq!(json["accused"].as_array().map(Vec::len), Some(1));
+    let accused = &json["accused"][0];
+    assert_eq!(accused["recipient"], "globex");
+    for field in ["score", "threshold", "p_value"] {
+        assert!(accused[field].is_number(), "{field} missing: {accused}");
+    }
+    assert!(accused["score"].as_f64() > accused["threshold"].as_f64());
+    assert!(json["positions_observed"].as_u64().expect("positions") > 100);
+    assert_eq!(json["files_scanned"].as_u64(), Some(14));
+
+    // The untagged original names nobody: exit 1.
+    let clean = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--recipients",
+        "acme,globex,initech",
+        s(&sample()),
+    ]);
+    assert_eq!(code(&clean), 1, "{}", stderr(&clean));
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("nobody named"));
+
+    // A single leaked file is traced too.
+    let file = copy.join("src/stock.rs");
+    let single = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--recipients",
+        "acme,globex,initech",
+        "--json",
+        s(&file),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&single.stdout).expect("json");
+    assert_eq!(json["files_scanned"].as_u64(), Some(1));
+    if code(&single) == 0 {
+        assert_eq!(json["accused"][0]["recipient"], "globex");
+    } else {
+        assert_eq!(code(&single), 1);
+    }
+}
+
+#[test]
+fn tag_refuses_to_write_inside_its_input_or_over_anything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let input = dir.path().join("in");
+    fs::create_dir_all(input.join("src")).expect("mkdir");
+    fs::write(
+        input.join("src/lib.rs"),
+        "fn a() {\n    let x = 1;\n    let y = 2;\n}\n",
+    )
+    .expect("write");
+    let before = snapshot(&input);
+    let inside = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        s(&input),
+        s(&input.join("out")),
+    ]);
+    assert_eq!(code(&inside), 2);
+    assert!(
+        stderr(&inside).contains("inside input"),
+        "{}",
+        stderr(&inside)
+    );
+    let existing = dir.path().join("existing");
+    fs::create_dir(&existing).expect("mkdir");
+    fs::write(existing.join("keep.txt"), "precious").expect("write");
+    let over = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        s(&input),
+        s(&existing),
+    ]);
+    assert_eq!(code(&over), 2);
+    assert!(
+        stderr(&over).contains("already exists"),
+        "{}",
+        stderr(&over)
+    );
+    assert_eq!(
+        fs::read_to_string(existing.join("keep.txt")).expect("kept"),
+        "precious"
+    );
+    assert_eq!(snapshot(&input), before);
+    // Leftover staging folders would be litter: none.
+    let litter: Vec<_> = fs::read_dir(dir.path())
+        .expect("read_dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".watermark-"))
+        .collect();
+    assert!(litter.is_empty(), "{litter:?}");
+}
+
+#[test]
+fn per_file_problems_are_reported_with_file_and_position_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).expect("mkdir");
+    fs::write(
+        input.join("broken.py"),
+        "def ok():\n    pass\n\ndef broken(:\n    pass\n",
+    )
+    .expect("write");
+    fs::write(
+        input.join("fine.py"),
+        "def f():\n    a = 1\n    b = 2\n    return a + b\n",
+    )
+    .expect("write");
+    let out = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        s(&input),
+        s(&dir.path().join("out")),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("broken.py: syntax error at 4:"), "{err}");
+    assert_eq!(
+        fs::read(dir.path().join("out/broken.py")).expect("copied"),
+        fs::read(input.join("broken.py")).expect("in")
+    );
+    assert!(dir.path().join("out/fine.py").is_file());
+}
+
+#[test]
+fn usage_errors_and_missing_inputs_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    assert_eq!(
+        code(&watermark(&["trace", "--key", s(&key), s(dir.path())])),
+        2,
+        "no candidates"
+    );
+    let missing = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--recipients",
+        "a",
+        s(&dir.path().join("nope")),
+    ]);
+    assert_eq!(code(&missing), 2);
+    assert!(stderr(&missing).contains("nope"));
+    assert_eq!(
+        code(&watermark(&[
+            "trace",
+            "--key",
+            s(&key),
+            "--recipients",
+            "a,b",
+            "--epsilon",
+            "2",
+            s(dir.path())
+        ])),
+        2
+    );
+    assert_eq!(
+        code(&watermark(&[
+            "tag",
+            "--key",
+            s(&key),
+            "--recipient",
+            "",
+            s(dir.path()),
+            "x"
+        ])),
+        2
+    );
+    assert_eq!(code(&watermark(&["frobnicate"])), 2);
+}
+
+#[test]
+fn inspect_reports_sites_per_file() {
+    let out = watermark(&["inspect", "--json", s(&sample())]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let files = json.as_array().expect("array");
+    assert_eq!(files.len(), 14);
+    let sites: u64 = files
+        .iter()
+        .flat_map(|f| f["channels"].as_array().expect("channels").iter())
+        .map(|c| c["sites"].as_u64().expect("sites"))
+        .sum();
+    assert!(sites > 500, "{sites}");
+    let text = watermark(&["inspect", s(&sample())]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("per 1,000 lines"));
+}
+
+#[test]
+fn the_demo_names_the_leaker() {
+    let out = watermark(&["demo"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("verdict: initech"), "{text}");
+    assert!(
+        text.contains("the untagged original names nobody"),
+        "{text}"
+    );
+}
