@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tree_sitter::{Node, Parser, Tree, TreeCursor};
 
+use crate::code::prf::LocatorHasher;
 use crate::lang::{KindSet, Lang};
 use crate::report::SkipReason;
 
@@ -23,6 +24,7 @@ pub(crate) struct Kinds {
     pub opaque: KindSet,
     pub comment: KindSet,
     pub literal: KindSet,
+    pub identifier: KindSet,
     pub blank_exclude_either: KindSet,
     pub blank_exclude_before: KindSet,
     pub blank_exclude_before_containing: KindSet,
@@ -48,6 +50,7 @@ impl Kinds {
                 opaque: set(table.opaque_kinds),
                 comment: set(table.comment_kinds),
                 literal: set(table.literal_kinds),
+                identifier: set(table.identifier_kinds),
                 blank_exclude_either: set(table.blank_exclude_either),
                 blank_exclude_before: set(table.blank_exclude_before),
                 blank_exclude_before_containing: set(table.blank_exclude_before_containing),
@@ -235,6 +238,7 @@ fn finish_subtree<'t>(
 pub(crate) struct Tokens {
     starts: Vec<usize>,
     hashes: Vec<u64>,
+    identifier: Vec<bool>,
 }
 
 impl Tokens {
@@ -256,6 +260,7 @@ impl Tokens {
                             .unwrap_or_default();
                         tokens.starts.push(node.start_byte());
                         tokens.hashes.push(normalized_hash(raw, literal));
+                        tokens.identifier.push(kinds.identifier.contains(id));
                     }
                     return false;
                 }
@@ -273,8 +278,41 @@ impl Tokens {
         first..last
     }
 
-    pub(crate) fn hashes(&self, range: Range<usize>) -> &[u64] {
-        &self.hashes[range]
+    /// Feed a node's tokens to a locator hasher: its first and last
+    /// `window` tokens. Identifiers are fed as their order of first
+    /// appearance in `names` (shared by all nodes of one locator), so a
+    /// consistent renaming does not move the locator.
+    pub(crate) fn feed(
+        &self,
+        range: Range<usize>,
+        window: usize,
+        names: &mut Vec<u64>,
+        hasher: &mut LocatorHasher,
+    ) {
+        let len = range.len();
+        let picked = if len <= 2 * window {
+            range.start..range.end
+        } else {
+            range.start..range.start + window
+        };
+        let tail = if len <= 2 * window {
+            0..0
+        } else {
+            range.end - window..range.end
+        };
+        hasher.update(&[0xff]);
+        for i in picked.chain(tail) {
+            let hash = self.hashes[i];
+            if self.identifier[i] {
+                let index = names.iter().position(|&n| n == hash).unwrap_or_else(|| {
+                    names.push(hash);
+                    names.len() - 1
+                });
+                hasher.update(&[0xfd]).update(&(index as u32).to_le_bytes());
+            } else {
+                hasher.update(&hash.to_le_bytes());
+            }
+        }
     }
 }
 

@@ -189,18 +189,10 @@ fn gap_site(
     let mut hasher = prf.locator_hasher();
     hasher.update(&[ChannelId::BlankLines as u8]);
     hasher.update(parsed.lang.table().body_kinds[class].as_bytes());
+    let mut names = Vec::new();
     for node in [a, b] {
         let range = tokens.range(node.start_byte(), node.end_byte());
-        let hashes = tokens.hashes(range);
-        let (head, tail) = if hashes.len() <= 2 * WINDOW {
-            (hashes, &hashes[..0])
-        } else {
-            (&hashes[..WINDOW], &hashes[hashes.len() - WINDOW..])
-        };
-        hasher.update(&[0xff]);
-        for h in head.iter().chain(tail) {
-            hasher.update(&h.to_le_bytes());
-        }
+        tokens.feed(range, WINDOW, &mut names, &mut hasher);
     }
     Some(Site {
         channel: ChannelId::BlankLines,

@@ -35,6 +35,9 @@ pub struct LangTable {
     pub opaque_kinds: &'static [&'static str],
     /// Comment node kinds (skipped by locators and the syntax digest).
     pub comment_kinds: &'static [&'static str],
+    /// Identifier kinds: locators replace them by their order of first
+    /// appearance, so a consistent renaming keeps sites findable.
+    pub identifier_kinds: &'static [&'static str],
     /// Literal kinds whose full text is part of the syntax digest verbatim
     /// and which locators treat as one token.
     pub literal_kinds: &'static [&'static str],
@@ -146,6 +149,7 @@ mod tests {
                 table.opaque_kinds,
                 table.comment_kinds,
                 table.literal_kinds,
+                table.identifier_kinds,
                 table.blank_exclude_either,
                 table.blank_exclude_before,
                 table.blank_exclude_before_containing,

@@ -11,6 +11,7 @@ pub(super) static TABLE: LangTable = LangTable {
     body_kinds: &["module", "block"],
     opaque_kinds: &["string", "concatenated_string", "decorator"],
     comment_kinds: &["comment"],
+    identifier_kinds: &["identifier"],
     literal_kinds: &["string", "integer", "float"],
     // black imposes its own blank lines around definitions and after
     // imports; `case` clauses are not statements.

@@ -18,6 +18,12 @@ pub(super) static TABLE: LangTable = LangTable {
         "inner_attribute_item",
     ],
     comment_kinds: &["line_comment", "block_comment"],
+    identifier_kinds: &[
+        "identifier",
+        "field_identifier",
+        "type_identifier",
+        "shorthand_field_identifier",
+    ],
     literal_kinds: &[
         "string_literal",
         "raw_string_literal",

@@ -1,0 +1,162 @@
+//! Attacks on a leaked copy that keep the program meaningfully the same:
+//! consistent renaming of every identifier, partial leaks.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use watermark_core::{
+    scan_tree, score, tag_tree, CodeParams, Lang, NoProgress, TraceParams, WalkOptions,
+};
+use watermark_tests::{candidates, corpus, files_under, test_key};
+
+/// Rename every identifier of a source file consistently (`x` -> `zz_x_`):
+/// a bijection on names, as an obfuscator or a refactoring would do.
+fn rename_identifiers(lang: Lang, text: &str) -> String {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&lang.grammar()).expect("grammar");
+    let tree = parser.parse(text, None).expect("parse");
+    let kinds = lang.table().identifier_kinds;
+    let mut spans = Vec::new();
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if kinds.contains(&node.kind()) && node.child_count() == 0 {
+            spans.push((node.start_byte(), node.end_byte()));
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                let mut out = String::with_capacity(text.len() * 2);
+                let mut last = 0;
+                for (start, end) in spans {
+                    out.push_str(&text[last..start]);
+                    out.push_str("zz_");
+                    out.push_str(&text[start..end]);
+                    out.push('_');
+                    last = end;
+                }
+                out.push_str(&text[last..]);
+                return out;
+            }
+        }
+    }
+}
+
+#[test]
+fn consistent_renaming_of_every_identifier_keeps_the_trace() {
+    let key = test_key(23);
+    let all = candidates(100);
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut kept = Vec::new();
+    for (i, project) in corpus().into_iter().enumerate() {
+        let recipient = &all[(i * 13 + 5) % 100];
+        let copy = work.path().join("copy").join(&project.name);
+        fs::create_dir_all(copy.parent().expect("parent")).expect("mkdir");
+        tag_tree(
+            &project.dir,
+            &copy,
+            &key,
+            recipient,
+            &CodeParams::default(),
+            WalkOptions::default(),
+            &NoProgress,
+        )
+        .expect("tag");
+        let renamed = work.path().join("renamed").join(&project.name);
+        for rel in files_under(&copy) {
+            let Some(lang) = Lang::from_path(&rel) else {
+                continue;
+            };
+            let Ok(text) = fs::read_to_string(copy.join(&rel)) else {
+                continue;
+            };
+            let dest = renamed.join(&rel);
+            fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+            fs::write(&dest, rename_identifiers(lang, &text)).expect("write");
+        }
+        let (before, _) =
+            scan_tree(&copy, &key, WalkOptions::default(), &NoProgress).expect("scan");
+        let (after, _) =
+            scan_tree(&renamed, &key, WalkOptions::default(), &NoProgress).expect("scan");
+        let after_values: BTreeMap<_, _> = after
+            .tallies()
+            .filter_map(|(l, t)| Some((l, t.majority()?)))
+            .collect();
+        let total = before.positions_observed();
+        let same = before
+            .tallies()
+            .filter(|(l, t)| t.majority().is_some() && after_values.get(l) == t.majority().as_ref())
+            .count();
+        let verdict = score(&after, &key, &all, &TraceParams::default());
+        let named: Vec<&str> = verdict
+            .accused
+            .iter()
+            .map(|c| c.recipient.as_str())
+            .collect();
+        println!(
+            "{:<22} renamed: {same} of {total} positions kept, named {named:?} (log10 p {:.1})",
+            project.name, verdict.candidates[0].log10_p_value
+        );
+        assert_eq!(named, [recipient.as_str()], "{}", project.name);
+        kept.push(same as f64 / total as f64);
+    }
+    let mean = kept.iter().sum::<f64>() / kept.len() as f64;
+    println!("mean fraction of positions surviving a full renaming: {mean:.3}");
+    assert!(mean > 0.9, "{mean}");
+}
+
+#[test]
+fn partial_leaks_are_traced_or_name_nobody_never_a_wrong_one() {
+    let key = test_key(29);
+    let all = candidates(100);
+    let work = tempfile::tempdir().expect("tempdir");
+    for (i, project) in corpus().into_iter().enumerate() {
+        let recipient = &all[(i * 7 + 3) % 100];
+        let copy = work.path().join(&project.name);
+        tag_tree(
+            &project.dir,
+            &copy,
+            &key,
+            recipient,
+            &CodeParams::default(),
+            WalkOptions::default(),
+            &NoProgress,
+        )
+        .expect("tag");
+        // Every tenth source file, as a leak of a few files.
+        let leak = work.path().join(format!("{}-leak", project.name));
+        let mut leaked = 0;
+        for (n, rel) in files_under(&copy)
+            .into_iter()
+            .filter(|r| Lang::from_path(r).is_some())
+            .enumerate()
+        {
+            if n % 10 == 0 {
+                let dest = leak.join(&rel);
+                fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+                fs::copy(copy.join(&rel), &dest).expect("copy");
+                leaked += 1;
+            }
+        }
+        let (evidence, _) =
+            scan_tree(Path::new(&leak), &key, WalkOptions::default(), &NoProgress).expect("scan");
+        let verdict = score(&evidence, &key, &all, &TraceParams::default());
+        let named: Vec<&str> = verdict
+            .accused
+            .iter()
+            .map(|c| c.recipient.as_str())
+            .collect();
+        println!(
+            "{:<22} {leaked} files leaked, {} positions: named {named:?} (log10 p {:.1})",
+            project.name, verdict.positions_observed, verdict.candidates[0].log10_p_value
+        );
+        assert!(
+            named.is_empty() || named == [recipient.as_str()],
+            "{}: wrong accusation {named:?}",
+            project.name
+        );
+    }
+}
