@@ -468,3 +468,46 @@ fn corpus_test_suites_pass_on_tagged_copies() {
         "some project was not changed by tagging"
     );
 }
+
+/// The printed p-values are honest: over 2,000 decoy recipients scored on
+/// real untagged code, the fraction below each level matches the level.
+#[test]
+fn decoy_p_values_are_calibrated_on_real_code() {
+    let key = test_key(KEY_SEED);
+    let mut evidence = Evidence::new();
+    for project in corpus() {
+        let (e, _) =
+            scan_tree(&project.dir, &key, WalkOptions::default(), &NoProgress).expect("scan");
+        evidence.merge(&e);
+    }
+    let decoys: Vec<Recipient> = (0..2000)
+        .map(|i| Recipient::new(&format!("decoy-{i}")).expect("id"))
+        .collect();
+    let verdict = score(&evidence, &key, &decoys, &TraceParams::default());
+    assert!(verdict.accused.is_empty());
+    let n = decoys.len() as f64;
+    for level in [0.5f64, 0.1, 0.05, 0.01] {
+        let below = verdict
+            .candidates
+            .iter()
+            .filter(|c| c.p_value <= level)
+            .count() as f64;
+        let expected = n * level;
+        let sigma = (n * level * (1.0 - level)).sqrt();
+        println!("p <= {level}: {below} of {n} decoys (expected {expected:.0} +- {sigma:.0})");
+        // The binomial tail is discrete, so the test is conservative: never
+        // more than expected plus 4 sigma.
+        assert!(
+            below <= expected + 4.0 * sigma + 1.0,
+            "p-values too small at level {level}"
+        );
+        assert!(
+            below >= expected * 0.5 - 4.0 * sigma,
+            "p-values too large at level {level}"
+        );
+    }
+    println!(
+        "{} positions in the untagged corpus",
+        verdict.positions_observed
+    );
+}
