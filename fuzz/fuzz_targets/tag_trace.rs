@@ -1,0 +1,85 @@
+//! Tag and trace arbitrary bytes.
+//!
+//! Input: the first byte chooses the language (even = Rust, odd = Python),
+//! the rest is the file. Checks, beyond "never panics":
+//!
+//! - tagging is idempotent: tagging the output again for the same
+//!   recipient gives the same bytes;
+//! - a changed output is still readable by `Evidence::scan_source`;
+//! - a changed output differs from the input only by whole blank
+//!   (whitespace-only) lines inserted or removed.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use watermark_core::{tag_source, CodeParams, Evidence, Lang, OwnerKey, Recipient};
+
+struct Fixture {
+    key: OwnerKey,
+    recipient: Recipient,
+    params: CodeParams,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| Fixture {
+        key: OwnerKey::from_seed([0x5a; 32]),
+        recipient: Recipient::new("fuzz-vendor").expect("valid recipient id"),
+        params: CodeParams::default(),
+    })
+}
+
+/// The lines of `bytes` (split at `\n`) that hold anything but whitespace.
+fn non_blank_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .collect()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let lang = if selector % 2 == 0 {
+        Lang::Rust
+    } else {
+        Lang::Python
+    };
+    let f = fixture();
+
+    let tagged = tag_source(lang, input, &f.key, &f.recipient, &f.params);
+    let scanned_input = Evidence::new().scan_source(lang, input, &f.key);
+    let scanned_output = Evidence::new().scan_source(lang, &tagged.output, &f.key);
+
+    let again = tag_source(lang, &tagged.output, &f.key, &f.recipient, &f.params);
+    assert!(
+        again.output == tagged.output,
+        "not idempotent: tagging the output again changed it\n\
+         first status: {:?}\nsecond status: {:?}\n\
+         --- output ---\n{}\n--- output tagged again ---\n{}",
+        tagged.status,
+        again.status,
+        String::from_utf8_lossy(&tagged.output),
+        String::from_utf8_lossy(&again.output),
+    );
+
+    if tagged.output != input {
+        assert!(
+            scanned_output.is_ok(),
+            "tagged output unreadable by scan_source: {:?} (input: {:?}, status {:?})",
+            scanned_output,
+            scanned_input,
+            tagged.status,
+        );
+        assert!(
+            non_blank_lines(input) == non_blank_lines(&tagged.output),
+            "tagging changed more than blank lines (status {:?})\n\
+             --- input ---\n{}\n--- output ---\n{}",
+            tagged.status,
+            String::from_utf8_lossy(input),
+            String::from_utf8_lossy(&tagged.output),
+        );
+    }
+});
