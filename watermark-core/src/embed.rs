@@ -11,7 +11,7 @@ use crate::lang::Lang;
 use crate::recipient::Recipient;
 use crate::report::{FileStatus, SkipReason};
 use crate::span::{Edit, EditPlan};
-use crate::syntax::{decode, parse, syntax_digest, Decoded, Parsed, Tokens};
+use crate::syntax::{decode, index, parse, reparse, syntax_digest, Decoded, Parsed};
 
 /// Settings of the code. `design` must agree between tagging and tracing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,11 +94,10 @@ fn tag_text(
     if let Some((line, column)) = parsed.first_error() {
         return Err(SkipReason::ParseErrors { line, column });
     }
-    let tokens = Tokens::of(&parsed);
-    let sites = all_sites(&parsed, &tokens, prf);
+    let index = index(&parsed);
+    let sites = all_sites(&parsed, &index, prf);
     let edits = plan(&sites, prf, recipient, params);
-    let site_count = sites.len();
-    apply_verified(&parsed, decoded, edits, site_count)
+    apply_verified(&parsed, decoded, edits, sites.len())
 }
 
 /// Choose the edits: every site whose value differs from the recipient's
@@ -171,7 +170,25 @@ pub(crate) fn apply_verified(
         let text = plan
             .apply(decoded.text)
             .map_err(|e| verify_failed(e.to_string()))?;
-        let reparsed = parse(parsed.lang, &text)?;
+        // Re-parse incrementally: tree-sitter reuses the subtrees no edit
+        // touches. Debug builds (the test suite, the fuzz target) also
+        // re-parse from scratch and require the very same tree.
+        let mut old = parsed.tree.clone();
+        let lines = LineIndex::new(decoded.text);
+        for edit in plan.edits().iter().rev() {
+            old.edit(&lines.input_edit(edit));
+        }
+        let reparsed = reparse(parsed.lang, &text, &old)?;
+        #[cfg(debug_assertions)]
+        {
+            let fresh = parse(parsed.lang, &text)?;
+            assert_eq!(
+                syntax_digest(&fresh),
+                syntax_digest(&reparsed),
+                "incremental and fresh re-parse disagree"
+            );
+            assert_eq!(fresh.first_error(), reparsed.first_error());
+        }
         if let Some((line, column)) = reparsed.first_error() {
             return Err(verify_failed(format!(
                 "tagged text has a syntax error at {line}:{column}"
@@ -189,6 +206,58 @@ pub(crate) fn apply_verified(
             edits: edit_count,
         },
     })
+}
+
+/// Byte offsets to tree-sitter points, for describing edits to a tree.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        LineIndex { starts }
+    }
+
+    fn point(&self, byte: usize) -> tree_sitter::Point {
+        let row = self
+            .starts
+            .partition_point(|&s| s <= byte)
+            .saturating_sub(1);
+        tree_sitter::Point::new(row, byte - self.starts[row])
+    }
+
+    /// The edit in the original text's coordinates (edits are given to the
+    /// tree from last to first, so earlier ones never shift).
+    fn input_edit(&self, edit: &Edit) -> tree_sitter::InputEdit {
+        let start = edit.span.byte_start();
+        let start_position = self.point(start);
+        let inserted = edit.replacement.as_bytes();
+        let new_end_position = match inserted.iter().rposition(|&b| b == b'\n') {
+            Some(last) => tree_sitter::Point::new(
+                start_position.row + inserted.iter().filter(|&&b| b == b'\n').count(),
+                inserted.len() - last - 1,
+            ),
+            None => {
+                tree_sitter::Point::new(start_position.row, start_position.column + inserted.len())
+            }
+        };
+        tree_sitter::InputEdit {
+            start_byte: start,
+            old_end_byte: edit.span.byte_end(),
+            new_end_byte: start + inserted.len(),
+            start_position,
+            old_end_position: self.point(edit.span.byte_end()),
+            new_end_position,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::code::prf::{Locator, Prf};
 use crate::key::OwnerKey;
 use crate::lang::Lang;
 use crate::report::SkipReason;
-use crate::syntax::{decode, parse, Tokens};
+use crate::syntax::{decode, index, parse};
 
 /// How often each value was seen at one locator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +81,8 @@ impl Evidence {
     ) -> Result<usize, SkipReason> {
         let decoded = decode(bytes)?;
         let parsed = parse(lang, decoded.text)?;
-        let tokens = Tokens::of(&parsed);
-        let sites = all_sites(&parsed, &tokens, prf);
+        let index = index(&parsed);
+        let sites = all_sites(&parsed, &index, prf);
         for site in &sites {
             self.record(site.channel, site.locator, site.value);
         }

@@ -84,6 +84,11 @@ impl EditPlan {
         Ok(EditPlan { edits })
     }
 
+    /// The edits, sorted by position.
+    pub fn edits(&self) -> &[Edit] {
+        &self.edits
+    }
+
     /// Number of edits.
     pub fn len(&self) -> usize {
         self.edits.len()

@@ -1,7 +1,6 @@
 //! Parsing, normalized tokens (for locators) and the normalized syntax
 //! digest (for the safety proof of every rewrite).
 
-use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -126,12 +125,20 @@ impl std::fmt::Debug for Parsed<'_> {
 
 /// Parse `text`; `Err` only when the parser gives up (timeout).
 pub(crate) fn parse(lang: Lang, text: &str) -> Result<Parsed<'_>, SkipReason> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&lang.grammar())
-        .map_err(|e| SkipReason::Grammar {
-            message: e.to_string(),
-        })?;
+    parse_with(lang, text, None)
+}
+
+/// Parse `text` reusing the unchanged subtrees of `old`, a tree already
+/// edited (`Tree::edit`) to match `text`.
+pub(crate) fn reparse<'a>(lang: Lang, text: &'a str, old: &Tree) -> Result<Parsed<'a>, SkipReason> {
+    parse_with(lang, text, Some(old))
+}
+
+fn parse_with<'a>(lang: Lang, text: &'a str, old: Option<&Tree>) -> Result<Parsed<'a>, SkipReason> {
+    thread_local! {
+        /// One parser per thread and language, reused across files.
+        static PARSERS: std::cell::RefCell<Vec<(Lang, Parser)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let started = Instant::now();
     let mut progress = |_: &tree_sitter::ParseState| {
         if started.elapsed() > PARSE_TIMEOUT {
@@ -140,15 +147,34 @@ pub(crate) fn parse(lang: Lang, text: &str) -> Result<Parsed<'_>, SkipReason> {
             std::ops::ControlFlow::Continue(())
         }
     };
-    let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
     let bytes = text.as_bytes();
-    let tree = parser
-        .parse_with_options(
+    let tree = PARSERS.with_borrow_mut(|parsers| {
+        let slot = match parsers.iter().position(|(l, _)| *l == lang) {
+            Some(slot) => slot,
+            None => {
+                let mut parser = Parser::new();
+                parser
+                    .set_language(&lang.grammar())
+                    .map_err(|e| SkipReason::Grammar {
+                        message: e.to_string(),
+                    })?;
+                parsers.push((lang, parser));
+                parsers.len() - 1
+            }
+        };
+        let parser = &mut parsers[slot].1;
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        let tree = parser.parse_with_options(
             &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
-            None,
+            old,
             Some(options),
-        )
-        .ok_or(SkipReason::ParseTimeout)?;
+        );
+        if tree.is_none() {
+            // A cancelled parse leaves state behind; start clean next time.
+            parser.reset();
+        }
+        tree.ok_or(SkipReason::ParseTimeout)
+    })?;
     Ok(Parsed {
         lang,
         text,
@@ -231,86 +257,95 @@ fn finish_subtree<'t>(
     }
 }
 
-/// Normalized tokens of a file, for locators: comments dropped, literals one
-/// token each with quotes, escapes, whitespace and case removed, and the
-/// punctuation formatters add or drop freely (`( ) , { } ;`) skipped.
-#[derive(Debug, Default)]
-pub(crate) struct Tokens {
-    starts: Vec<usize>,
-    hashes: Vec<u64>,
-    identifier: Vec<bool>,
+/// A node's normalized tokens for a locator: all of them when there are at
+/// most `2 * window`, else the first and last `window`. Tokens are the
+/// node's leaves with comments dropped, literals one token each with
+/// quotes, escapes, whitespace and case removed, and the punctuation
+/// formatters add or drop freely (`( ) , { } ;`) skipped; each is
+/// `(normalized hash, is identifier)`. Only the ends of the node are
+/// visited.
+pub(crate) fn token_window(parsed: &Parsed<'_>, node: Node<'_>, window: usize) -> Vec<(u64, bool)> {
+    let mut tokens = Vec::with_capacity(2 * window + 1);
+    collect_tokens(parsed, node, false, 2 * window + 1, &mut tokens);
+    if tokens.len() > 2 * window {
+        tokens.truncate(window);
+        let first_tail = tokens.len();
+        collect_tokens(parsed, node, true, window, &mut tokens);
+        tokens[first_tail..].reverse();
+    }
+    tokens
 }
 
-impl Tokens {
-    pub(crate) fn of(parsed: &Parsed<'_>) -> Tokens {
-        let kinds = parsed.kinds;
-        let text = parsed.text;
-        let mut tokens = Tokens::default();
-        parsed.walk(
-            |node| {
-                let id = node.kind_id();
-                if kinds.comment.contains(id) || node.is_extra() && node.child_count() == 0 {
-                    return false;
-                }
-                let literal = kinds.literal.contains(id);
-                if literal || node.child_count() == 0 {
-                    if node.start_byte() < node.end_byte() && !kinds.ignorable_tokens.contains(id) {
-                        let raw = text
-                            .get(node.start_byte()..node.end_byte())
-                            .unwrap_or_default();
-                        tokens.starts.push(node.start_byte());
-                        tokens.hashes.push(normalized_hash(raw, literal));
-                        tokens.identifier.push(kinds.identifier.contains(id));
-                    }
-                    return false;
-                }
-                true
-            },
-            |_| {},
-        );
-        tokens
-    }
-
-    /// Indices of the tokens inside a byte range.
-    pub(crate) fn range(&self, byte_start: usize, byte_end: usize) -> Range<usize> {
-        let first = self.starts.partition_point(|&s| s < byte_start);
-        let last = self.starts.partition_point(|&s| s < byte_end);
-        first..last
-    }
-
-    /// Feed a node's tokens to a locator hasher: its first and last
-    /// `window` tokens. Identifiers are fed as their order of first
-    /// appearance in `names` (shared by all nodes of one locator), so a
-    /// consistent renaming does not move the locator.
-    pub(crate) fn feed(
-        &self,
-        range: Range<usize>,
-        window: usize,
-        names: &mut Vec<u64>,
-        hasher: &mut LocatorHasher,
-    ) {
-        let len = range.len();
-        let picked = if len <= 2 * window {
-            range.start..range.end
+/// Feed token windows to a locator hasher. Identifiers are fed as their
+/// order of first appearance in `names` (shared by all windows of one
+/// locator), so a consistent renaming does not move the locator.
+pub(crate) fn feed_tokens(
+    tokens: &[(u64, bool)],
+    names: &mut Vec<u64>,
+    hasher: &mut LocatorHasher,
+) {
+    hasher.update(&[0xff]);
+    for &(hash, identifier) in tokens {
+        if identifier {
+            let index = names.iter().position(|&n| n == hash).unwrap_or_else(|| {
+                names.push(hash);
+                names.len() - 1
+            });
+            hasher.update(&[0xfd]).update(&(index as u32).to_le_bytes());
         } else {
-            range.start..range.start + window
-        };
-        let tail = if len <= 2 * window {
-            0..0
-        } else {
-            range.end - window..range.end
-        };
-        hasher.update(&[0xff]);
-        for i in picked.chain(tail) {
-            let hash = self.hashes[i];
-            if self.identifier[i] {
-                let index = names.iter().position(|&n| n == hash).unwrap_or_else(|| {
-                    names.push(hash);
-                    names.len() - 1
-                });
-                hasher.update(&[0xfd]).update(&(index as u32).to_le_bytes());
+            hasher.update(&hash.to_le_bytes());
+        }
+    }
+}
+
+/// Append up to `limit` tokens of `node`'s subtree to `out`, from its start
+/// (or, in reverse order, from its end when `from_end`).
+fn collect_tokens(
+    parsed: &Parsed<'_>,
+    node: Node<'_>,
+    from_end: bool,
+    limit: usize,
+    out: &mut Vec<(u64, bool)>,
+) {
+    let kinds = parsed.kinds;
+    let limit = out.len() + limit;
+    let mut cursor = node.walk(); // rooted at `node`: never leaves it
+    loop {
+        let node = cursor.node();
+        let id = node.kind_id();
+        let skip = kinds.comment.contains(id) || node.is_extra() && node.child_count() == 0;
+        let literal = kinds.literal.contains(id);
+        let token = !skip && (literal || node.child_count() == 0);
+        if token && node.start_byte() < node.end_byte() && !kinds.ignorable_tokens.contains(id) {
+            let raw = parsed
+                .text
+                .get(node.start_byte()..node.end_byte())
+                .unwrap_or_default();
+            out.push((normalized_hash(raw, literal), kinds.identifier.contains(id)));
+            if out.len() >= limit {
+                return;
+            }
+        }
+        let descend = !skip && !token;
+        if descend
+            && if from_end {
+                cursor.goto_last_child()
             } else {
-                hasher.update(&hash.to_le_bytes());
+                cursor.goto_first_child()
+            }
+        {
+            continue;
+        }
+        loop {
+            if if from_end {
+                cursor.goto_previous_sibling()
+            } else {
+                cursor.goto_next_sibling()
+            } {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
             }
         }
     }
@@ -345,66 +380,144 @@ fn normalized_hash(raw: &str, literal: bool) -> u64 {
     hash
 }
 
+/// The nodes channels start from, found in one walk that never descends
+/// into a node on a single line (it cannot hold a gap between lines), a
+/// comment, a literal or an opaque subtree: walking every node costs a
+/// sizeable fraction of parsing.
+pub(crate) struct Index<'t> {
+    /// Body nodes (statement and item lists), in preorder.
+    pub bodies: Vec<Node<'t>>,
+    /// Start bytes of the kinds in `blank_exclude_before_containing`,
+    /// sorted.
+    pub containing_starts: Vec<usize>,
+}
+
+impl std::fmt::Debug for Index<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("bodies", &self.bodies.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Build the [`Index`] of a parsed file.
+pub(crate) fn index<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
+    let kinds = parsed.kinds;
+    let mut index = Index {
+        bodies: Vec::new(),
+        containing_starts: Vec::new(),
+    };
+    parsed.walk(
+        |node| {
+            let id = node.kind_id();
+            if kinds.blank_exclude_before_containing.contains(id) {
+                index.containing_starts.push(node.start_byte());
+            }
+            let multi_line = node.start_position().row < node.end_position().row;
+            if !multi_line
+                || kinds.opaque.contains(id)
+                || kinds.comment.contains(id)
+                || kinds.literal.contains(id)
+            {
+                return false;
+            }
+            if kinds.body.contains(id) {
+                index.bodies.push(node);
+            }
+            true
+        },
+        |_| {},
+    );
+    index
+}
+
 /// The normalized syntax digest: tree shape, node kinds and token texts,
 /// with whitespace and comments removed. Two files with the same digest and
 /// no parse errors mean the same program.
 pub(crate) fn syntax_digest(parsed: &Parsed<'_>) -> blake3::Hash {
-    struct State<'t> {
-        hasher: blake3::Hasher,
-        text: &'t str,
-        last_end: usize,
-    }
-    impl State<'_> {
-        /// Hash the bytes between the previous token and `to` that are not
-        /// whitespace (none in a sane grammar, but never trust that).
-        fn residue(&mut self, to: usize) {
-            if let Some(gap) = self.text.get(self.last_end..to) {
-                for b in gap.bytes().filter(|b| !b.is_ascii_whitespace()) {
-                    self.hasher.update(&[0xfe, b]);
-                }
-            }
-            self.last_end = self.last_end.max(to);
+    let kinds = parsed.kinds;
+    let digest = std::cell::RefCell::new(Digest::new(parsed.text));
+    parsed.walk(
+        |node| digest.borrow_mut().enter(kinds, node),
+        |node| digest.borrow_mut().leave(kinds, node),
+    );
+    digest.into_inner().finish()
+}
+
+/// The digest as a visitor, so that it can share a walk. Bytes are
+/// buffered: feeding BLAKE3 one token at a time costs more than the walk.
+struct Digest<'t> {
+    hasher: blake3::Hasher,
+    buffer: Vec<u8>,
+    text: &'t str,
+    last_end: usize,
+}
+
+impl<'t> Digest<'t> {
+    const FLUSH: usize = 1 << 16;
+
+    fn new(text: &'t str) -> Self {
+        Digest {
+            hasher: blake3::Hasher::new(),
+            buffer: Vec::with_capacity(Self::FLUSH + 1024),
+            text,
+            last_end: 0,
         }
     }
-    let kinds = parsed.kinds;
-    let state = std::cell::RefCell::new(State {
-        hasher: blake3::Hasher::new(),
-        text: parsed.text,
-        last_end: 0,
-    });
-    parsed.walk(
-        |node| {
-            let mut s = state.borrow_mut();
-            let id = node.kind_id();
-            if kinds.comment.contains(id) {
-                s.residue(node.start_byte());
-                s.last_end = s.last_end.max(node.end_byte());
-                return false;
+
+    fn feed(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= Self::FLUSH {
+            self.hasher.update(&self.buffer);
+            self.buffer.clear();
+        }
+    }
+
+    /// Hash the bytes between the previous token and `to` that are not
+    /// whitespace (none in a sane grammar, but never trust that).
+    fn residue(&mut self, to: usize) {
+        let text = self.text;
+        if let Some(gap) = text.get(self.last_end..to) {
+            for b in gap.bytes().filter(|b| !b.is_ascii_whitespace()) {
+                self.feed(&[0xfe, b]);
             }
-            s.hasher.update(&[0x01]);
-            s.hasher.update(&id.to_le_bytes());
-            s.hasher.update(&[u8::from(node.is_missing())]);
-            if kinds.literal.contains(id) || node.child_count() == 0 {
-                s.residue(node.start_byte());
-                let raw = s
-                    .text
-                    .get(node.start_byte()..node.end_byte())
-                    .unwrap_or_default();
-                let len = raw.len() as u64;
-                s.hasher.update(&len.to_le_bytes());
-                s.hasher.update(raw.as_bytes());
-                s.last_end = s.last_end.max(node.end_byte());
-                return false;
-            }
-            true
-        },
-        |node| {
-            if !kinds.comment.contains(node.kind_id()) {
-                state.borrow_mut().hasher.update(&[0x03]);
-            }
-        },
-    );
-    let mut s = state.into_inner();
-    s.residue(s.text.len());
-    s.hasher.finalize()
+        }
+        self.last_end = self.last_end.max(to);
+    }
+
+    /// Returns whether to descend (same rule as the token walk).
+    fn enter(&mut self, kinds: &Kinds, node: Node<'_>) -> bool {
+        let id = node.kind_id();
+        if kinds.comment.contains(id) {
+            self.residue(node.start_byte());
+            self.last_end = self.last_end.max(node.end_byte());
+            return false;
+        }
+        let [lo, hi] = id.to_le_bytes();
+        self.feed(&[0x01, lo, hi, u8::from(node.is_missing())]);
+        if kinds.literal.contains(id) || node.child_count() == 0 {
+            self.residue(node.start_byte());
+            let text = self.text;
+            let raw = text
+                .get(node.start_byte()..node.end_byte())
+                .unwrap_or_default();
+            self.feed(&(raw.len() as u64).to_le_bytes());
+            self.feed(raw.as_bytes());
+            self.last_end = self.last_end.max(node.end_byte());
+            return false;
+        }
+        true
+    }
+
+    fn leave(&mut self, kinds: &Kinds, node: Node<'_>) {
+        if !kinds.comment.contains(node.kind_id()) {
+            self.feed(&[0x03]);
+        }
+    }
+
+    fn finish(mut self) -> blake3::Hash {
+        self.residue(self.text.len());
+        self.hasher.update(&self.buffer);
+        self.hasher.finalize()
+    }
 }

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::code::prf::Prf;
+use crate::code::prf::{Locator, Prf};
 use crate::code::tardos::{score_term, NullModel, Position};
 use crate::embed::CodeParams;
 use crate::evidence::Evidence;
@@ -99,13 +99,32 @@ pub fn score(
     let n = unique.len().max(1) as f64;
     let log10_alpha = (params.epsilon / n).log10();
     let threshold = null.threshold(log10_alpha);
+    // The two possible terms of each position, computed once for all
+    // candidates: (locator, threshold, term if X = 1, term if X = 0).
+    let terms: Vec<(Locator, u64, f64, f64)> = positions
+        .iter()
+        .map(|pos| {
+            (
+                pos.locator,
+                pos.threshold,
+                score_term(pos.y, true, pos.p),
+                score_term(pos.y, false, pos.p),
+            )
+        })
+        .collect();
     let mut scored: Vec<CandidateScore> = unique
         .par_iter()
         .map(|recipient| {
             let codeword = prf.recipient(recipient);
-            let score: f64 = positions
+            let score: f64 = terms
                 .iter()
-                .map(|pos| score_term(pos.y, codeword.draw(pos.locator) < pos.threshold, pos.p))
+                .map(|&(locator, threshold, if_one, if_zero)| {
+                    if codeword.draw(locator) < threshold {
+                        if_one
+                    } else {
+                        if_zero
+                    }
+                })
                 .sum();
             let log10_p_value = null.log10_tail(score);
             CandidateScore {

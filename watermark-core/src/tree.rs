@@ -16,7 +16,7 @@ use crate::key::OwnerKey;
 use crate::lang::Lang;
 use crate::recipient::Recipient;
 use crate::report::{FileReport, FileStatus, Progress};
-use crate::syntax::{decode, parse, Tokens};
+use crate::syntax::{decode, index, parse};
 
 /// How a tree is walked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -394,8 +394,8 @@ pub fn inspect_tree(
                     let decoded = decode(&bytes)?;
                     let lines = decoded.text.lines().count();
                     let parsed = parse(lang, decoded.text)?;
-                    let tokens = Tokens::of(&parsed);
-                    let sites = all_sites(&parsed, &tokens, &prf);
+                    let index = index(&parsed);
+                    let sites = all_sites(&parsed, &index, &prf);
                     let channels = ChannelId::ALL
                         .iter()
                         .map(|&id| {

@@ -14,7 +14,7 @@ use tree_sitter::Node;
 use super::{Channel, ChannelId, Site};
 use crate::code::prf::Prf;
 use crate::span::{ByteSpan, Edit};
-use crate::syntax::{Parsed, Tokens};
+use crate::syntax::{feed_tokens, token_window, Index, Parsed};
 
 /// Tokens hashed from each end of each neighbouring statement.
 const WINDOW: usize = 8;
@@ -26,26 +26,10 @@ impl Channel for BlankLines {
         true
     }
 
-    fn sites(&self, parsed: &Parsed<'_>, tokens: &Tokens, prf: &Prf, out: &mut Vec<Site>) {
-        let kinds = parsed.kinds;
-        let mut bodies = Vec::new();
-        let mut containing_starts = Vec::new();
-        parsed.walk(
-            |node| {
-                let id = node.kind_id();
-                if kinds.blank_exclude_before_containing.contains(id) {
-                    containing_starts.push(node.start_byte());
-                }
-                if kinds.body.contains(id) {
-                    bodies.push(node);
-                }
-                !kinds.opaque.contains(id)
-            },
-            |_| {},
-        );
+    fn sites(&self, parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf, out: &mut Vec<Site>) {
         let mut found = Vec::new();
-        for body in bodies {
-            body_sites(parsed, tokens, prf, body, &containing_starts, &mut found);
+        for &body in &index.bodies {
+            body_sites(parsed, prf, body, &index.containing_starts, &mut found);
         }
         found.sort_by_key(|site: &Site| site.byte_offset);
         out.extend(found);
@@ -54,7 +38,6 @@ impl Channel for BlankLines {
 
 fn body_sites(
     parsed: &Parsed<'_>,
-    tokens: &Tokens,
     prf: &Prf,
     body: Node<'_>,
     containing_starts: &[usize],
@@ -66,6 +49,7 @@ fn body_sites(
         return;
     };
     let mut cursor = body.walk();
+    let mut windows = WindowCache::default();
     let mut prev: Option<Node<'_>> = None;
     let mut comments: Vec<Node<'_>> = Vec::new();
     for child in body.children(&mut cursor) {
@@ -80,7 +64,8 @@ fn body_sites(
         }
         if let Some(a) = prev {
             if eligible(parsed, a, child, containing_starts) {
-                if let Some(site) = gap_site(parsed, tokens, prf, class, a, child, &comments) {
+                if let Some(site) = gap_site(parsed, prf, class, a, child, &comments, &mut windows)
+                {
                     out.push(site);
                 }
             }
@@ -124,12 +109,12 @@ fn eligible(parsed: &Parsed<'_>, a: Node<'_>, b: Node<'_>, containing_starts: &[
 /// `a [comment] NEWLINE (blank line)? ...`.
 fn gap_site(
     parsed: &Parsed<'_>,
-    tokens: &Tokens,
     prf: &Prf,
     class: usize,
     a: Node<'_>,
     b: Node<'_>,
     comments: &[Node<'_>],
+    windows: &mut WindowCache,
 ) -> Option<Site> {
     let text = parsed.text.as_bytes();
     let mut line_end = line_end_after(text, a.end_byte());
@@ -190,10 +175,10 @@ fn gap_site(
     hasher.update(&[ChannelId::BlankLines as u8]);
     hasher.update(parsed.lang.table().body_kinds[class].as_bytes());
     let mut names = Vec::new();
-    for node in [a, b] {
-        let range = tokens.range(node.start_byte(), node.end_byte());
-        tokens.feed(range, WINDOW, &mut names, &mut hasher);
-    }
+    let window_a = windows.get(parsed, a);
+    feed_tokens(&window_a, &mut names, &mut hasher);
+    let window_b = windows.get(parsed, b);
+    feed_tokens(&window_b, &mut names, &mut hasher);
     Some(Site {
         channel: ChannelId::BlankLines,
         locator: hasher.finish(),
@@ -202,6 +187,24 @@ fn gap_site(
         byte_offset: p,
         flip,
     })
+}
+
+/// The token window of the statement last asked for: consecutive sites
+/// share a statement (the `b` of one gap is the `a` of the next).
+#[derive(Default)]
+struct WindowCache {
+    node_id: Option<usize>,
+    tokens: std::rc::Rc<Vec<(u64, bool)>>,
+}
+
+impl WindowCache {
+    fn get(&mut self, parsed: &Parsed<'_>, node: Node<'_>) -> std::rc::Rc<Vec<(u64, bool)>> {
+        if self.node_id != Some(node.id()) {
+            self.node_id = Some(node.id());
+            self.tokens = std::rc::Rc::new(token_window(parsed, node, WINDOW));
+        }
+        self.tokens.clone()
+    }
 }
 
 /// The offset just past the newline ending the line on which `offset` lies,

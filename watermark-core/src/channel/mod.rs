@@ -6,7 +6,7 @@ pub(crate) mod blank_lines;
 
 use crate::code::prf::{Locator, Prf};
 use crate::span::Edit;
-use crate::syntax::{Parsed, Tokens};
+use crate::syntax::{Index, Parsed};
 
 /// Which formatters and edits a channel's marks survive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,14 +77,14 @@ pub(crate) trait Channel: Sync {
     fn preserves_density(&self) -> bool;
 
     /// Append every site of the file to `out`, in byte order.
-    fn sites(&self, parsed: &Parsed<'_>, tokens: &Tokens, prf: &Prf, out: &mut Vec<Site>);
+    fn sites(&self, parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf, out: &mut Vec<Site>);
 }
 
 /// Every site of a parsed file, over all channels.
-pub(crate) fn all_sites(parsed: &Parsed<'_>, tokens: &Tokens, prf: &Prf) -> Vec<Site> {
+pub(crate) fn all_sites(parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf) -> Vec<Site> {
     let mut sites = Vec::new();
     for id in ChannelId::ALL {
-        id.channel().sites(parsed, tokens, prf, &mut sites);
+        id.channel().sites(parsed, index, prf, &mut sites);
     }
     sites
 }
