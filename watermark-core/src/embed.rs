@@ -11,7 +11,7 @@ use crate::lang::Lang;
 use crate::recipient::Recipient;
 use crate::report::{FileStatus, SkipReason};
 use crate::span::{Edit, EditPlan};
-use crate::syntax::{decode, index, parse, reparse, syntax_digest, Decoded, Parsed};
+use crate::syntax::{decode, index, parse, reparse, same_program, syntax_digest, Decoded, Parsed};
 
 /// Settings of the code. `design` must agree between tagging and tracing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -194,7 +194,22 @@ pub(crate) fn apply_verified(
                 "tagged text has a syntax error at {line}:{column}"
             )));
         }
-        if syntax_digest(&reparsed) != syntax_digest(parsed) {
+        let whitespace_only = plan.edits().iter().all(|edit| {
+            let replaced = &decoded.text[edit.span.byte_start()..edit.span.byte_end()];
+            is_whitespace(replaced) && is_whitespace(&edit.replacement)
+        });
+        let same = if whitespace_only {
+            let same = same_program(parsed, &reparsed);
+            debug_assert_eq!(
+                same,
+                syntax_digest(&reparsed) == syntax_digest(parsed),
+                "same_program disagrees with the digests"
+            );
+            same
+        } else {
+            syntax_digest(&reparsed) == syntax_digest(parsed)
+        };
+        if !same {
             return Err(verify_failed("normalized syntax tree changed".to_owned()));
         }
         output.extend_from_slice(text.as_bytes());
@@ -206,6 +221,10 @@ pub(crate) fn apply_verified(
             edits: edit_count,
         },
     })
+}
+
+fn is_whitespace(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_whitespace())
 }
 
 /// Byte offsets to tree-sitter points, for describing edits to a tree.
@@ -299,6 +318,44 @@ mod tests {
         };
         let err = apply_verified(&parsed, decoded, vec![a, b], 1).unwrap_err();
         assert!(err.to_string().contains("overlap"), "{err}");
+    }
+
+    #[test]
+    fn whitespace_only_rewrites_that_change_the_program_are_refused() {
+        let src = "def f(x):\n    a = 'p q'\n    b = 2\n    return a\n\n\ny = f(1)\n";
+        let decoded = decode(src.as_bytes()).expect("text");
+        let parsed = parse(Lang::Python, decoded.text).expect("parse");
+        let at = |needle: &str| src.find(needle).expect("needle");
+        let cases = [
+            // Dedent the return: it leaves the function.
+            Edit {
+                span: ByteSpan::new(at("    return"), at("return")).expect("span"),
+                replacement: String::new(),
+            },
+            // A space inside a string literal.
+            Edit {
+                span: ByteSpan::empty(at("p q") + 1),
+                replacement: " ".to_owned(),
+            },
+            // A line break inside an expression statement's call.
+            Edit {
+                span: ByteSpan::empty(at("f(1)") + 1),
+                replacement: "\n".to_owned(),
+            },
+        ];
+        for edit in cases {
+            let err = apply_verified(&parsed, decoded, vec![edit.clone()], 1).unwrap_err();
+            assert!(
+                matches!(err, SkipReason::VerifyFailed { .. }),
+                "{edit:?} accepted: {err}"
+            );
+        }
+        // A blank line between statements is fine.
+        let fine = Edit {
+            span: ByteSpan::empty(at("    b = 2")),
+            replacement: "\n".to_owned(),
+        };
+        assert!(apply_verified(&parsed, decoded, vec![fine], 1).is_ok());
     }
 
     #[test]

@@ -444,6 +444,52 @@ pub(crate) fn syntax_digest(parsed: &Parsed<'_>) -> blake3::Hash {
     digest.into_inner().finish()
 }
 
+/// Whether `new`, re-parsed incrementally from an edited copy of
+/// `original`'s tree after edits that only replaced whitespace with
+/// whitespace, is the same program: same tree shape, node kinds and token
+/// texts, comments aside. Inner nodes the incremental parse reused from the
+/// original are the same objects (equal ids) and are not descended into;
+/// leaves are always compared by text (small leaves are stored inline, so
+/// their ids do not identify them). Equivalent to comparing
+/// [`syntax_digest`]s for such edits, and much cheaper: only the paths to
+/// the edits are visited. Debug builds check the equivalence every time.
+pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>) -> bool {
+    let kinds = original.kinds;
+    let is_leaf = |n: Node<'_>| kinds.literal.contains(n.kind_id()) || n.child_count() == 0;
+    let mut stack = vec![(original.tree.root_node(), new.tree.root_node())];
+    let (mut cursor_a, mut cursor_b) = (original.tree.walk(), new.tree.walk());
+    let (mut kids_a, mut kids_b) = (Vec::new(), Vec::new());
+    while let Some((a, b)) = stack.pop() {
+        if a.kind_id() != b.kind_id()
+            || a.is_missing() != b.is_missing()
+            || is_leaf(a) != is_leaf(b)
+        {
+            return false;
+        }
+        if is_leaf(a) {
+            let text_a = original.text.get(a.start_byte()..a.end_byte());
+            let text_b = new.text.get(b.start_byte()..b.end_byte());
+            if text_a != text_b {
+                return false;
+            }
+            continue;
+        }
+        if a.id() == b.id() {
+            continue; // a reused inner node: the same subtree
+        }
+        let not_comment = |n: &Node<'_>| !kinds.comment.contains(n.kind_id());
+        kids_a.clear();
+        kids_a.extend(a.children(&mut cursor_a).filter(not_comment));
+        kids_b.clear();
+        kids_b.extend(b.children(&mut cursor_b).filter(not_comment));
+        if kids_a.len() != kids_b.len() {
+            return false;
+        }
+        stack.extend(kids_a.iter().copied().zip(kids_b.iter().copied()));
+    }
+    true
+}
+
 /// The digest as a visitor, so that it can share a walk. Bytes are
 /// buffered: feeding BLAKE3 one token at a time costs more than the walk.
 struct Digest<'t> {
