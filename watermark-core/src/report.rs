@@ -30,6 +30,15 @@ pub enum SkipReason {
         /// 1-based byte column.
         column: usize,
     },
+    /// A carriage return not followed by a line feed: languages and parsers
+    /// disagree on whether it ends a line, so the file is never edited.
+    #[error("lone carriage return (CR without LF) at {line}:{column}; file left unchanged")]
+    LoneCarriageReturn {
+        /// 1-based line.
+        line: usize,
+        /// 1-based byte column.
+        column: usize,
+    },
     /// The file has syntax the parser rejects; it is never edited.
     #[error("syntax error at {line}:{column}; file left unchanged")]
     ParseErrors {

@@ -56,7 +56,7 @@ impl Kinds {
                 blank_exclude_bodiless: set(table.blank_exclude_bodiless),
                 docstring: table
                     .docstring_kind
-                    .map(|(stmt, only)| (set(&[stmt]), set(&[only]))),
+                    .map(|(stmt, only)| (set(&[stmt]), set(only))),
                 ignorable_tokens: set(&["(", ")", ",", "{", "}", ";"]),
             }
         })
@@ -84,6 +84,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, SkipReason> {
         Some(rest) => (&bytes[..3], rest),
         None => (&bytes[..0], bytes),
     };
+    if let Some(offset) = rest
+        .windows(2)
+        .position(|w| w[0] == b'\r' && w[1] != b'\n')
+        .or_else(|| (rest.last() == Some(&b'\r')).then(|| rest.len() - 1))
+    {
+        // Python ends a line at a lone CR, tree-sitter does not: the two
+        // would disagree on what the program is.
+        let (line, column) = line_column(bytes, bom.len() + offset);
+        return Err(SkipReason::LoneCarriageReturn { line, column });
+    }
     match std::str::from_utf8(rest) {
         Ok(text) => Ok(Decoded { bom, text }),
         Err(err) => {

@@ -119,14 +119,31 @@ fn gap_site(
     let text = parsed.text.as_bytes();
     let mut line_end = line_end_after(text, a.end_byte());
     if line_end.is_none() {
-        // A trailing comment on the statement's last line.
+        // A trailing comment on the statement's last line. rustfmt aligns
+        // comment lines that follow it under it, and whether it does
+        // depends on the blank line: no site when another comment follows.
         let trailing = comments.first().filter(|c| {
             let gap = &text[a.end_byte()..c.start_byte()];
             gap.iter().all(|&b| b == b' ' || b == b'\t')
         })?;
+        if comments.len() > 1 {
+            return None;
+        }
         line_end = line_end_after(text, trailing.end_byte());
     }
     let p = line_end?;
+    // Formatter directives on either statement, or between them.
+    let directives = parsed.lang.table().formatter_directives;
+    if !directives.is_empty() {
+        let end = text[b.end_byte()..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(text.len(), |i| b.end_byte() + i);
+        let span = &parsed.text[a.start_byte()..end];
+        if directives.iter().any(|d| span.contains(d)) {
+            return None;
+        }
+    }
     if p > b.start_byte() {
         return None;
     }
@@ -134,7 +151,9 @@ fn gap_site(
     let (mut q, mut blank_lines, mut first_blank_end) = (p, 0, p);
     loop {
         let mut j = q;
-        while j < text.len() && matches!(text[j], b' ' | b'\t' | b'\r' | 0x0c) {
+        // Spaces, tabs and the CR of a CRLF; a form feed is a page break
+        // someone put there, not a blank line to move.
+        while j < text.len() && matches!(text[j], b' ' | b'\t' | b'\r') {
             j += 1;
         }
         if j < text.len() && text[j] == b'\n' && j < b.start_byte() {

@@ -56,7 +56,12 @@ pub struct LangTable {
     pub blank_exclude_bodiless: &'static [&'static str],
     /// Blank-line channel: `(statement kind, only child kind)` of a
     /// docstring, after which the formatter imposes a blank line.
-    pub docstring_kind: Option<(&'static str, &'static str)>,
+    pub docstring_kind: Option<(&'static str, &'static [&'static str])>,
+    /// Blank-line channel: comment texts by which the user steers the
+    /// formatter (black's `fmt: off` / `fmt: skip`, and the `yapf:` forms it
+    /// honours). No site touches a statement or comment carrying one: the
+    /// formatter then counts blank lines by rules of its own.
+    pub formatter_directives: &'static [&'static str],
 }
 
 impl Lang {
@@ -156,8 +161,9 @@ mod tests {
                 table.blank_exclude_bodiless,
             ]
             .concat();
-            if let Some((statement, only_child)) = table.docstring_kind {
-                names.extend([statement, only_child]);
+            if let Some((statement, only_children)) = table.docstring_kind {
+                names.push(statement);
+                names.extend(only_children);
             }
             for name in names {
                 assert_ne!(

@@ -28,5 +28,8 @@ pub(super) static TABLE: LangTable = LangTable {
     // black puts blank lines after a block that ends in a nested definition.
     blank_exclude_before_containing: &["function_definition", "class_definition"],
     blank_exclude_bodiless: &[],
-    docstring_kind: Some(("expression_statement", "string")),
+    // A string or implicitly joined strings alone: ruff counts the latter as
+    // a docstring too.
+    docstring_kind: Some(("expression_statement", &["string", "concatenated_string"])),
+    formatter_directives: &["fmt:", "fmt :", "yapf:"],
 };

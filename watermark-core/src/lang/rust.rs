@@ -43,4 +43,5 @@ pub(super) static TABLE: LangTable = LangTable {
     blank_exclude_before_containing: &[],
     blank_exclude_bodiless: &["mod_item"],
     docstring_kind: None,
+    formatter_directives: &[],
 };
