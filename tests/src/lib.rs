@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use watermark_core::{OwnerKey, Recipient};
+use watermark_core::{Evidence, OwnerKey, Recipient};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -211,4 +211,22 @@ pub fn format_in_place(root: &Path, files: &[PathBuf], lang: &str) {
             .output()
             .expect("run formatter");
     }
+}
+
+/// How many of `before`'s positions (majority values) `after` shows with
+/// the same value: `(kept, total)`.
+pub fn positions_kept(before: &Evidence, after: &Evidence) -> (usize, usize) {
+    let after_values: std::collections::BTreeMap<_, _> = after
+        .tallies()
+        .filter_map(|(l, t)| Some((l, t.majority()?)))
+        .collect();
+    before
+        .tallies()
+        .filter_map(|(l, t)| Some((l, t.majority()?)))
+        .fold((0, 0), |(kept, total), (l, value)| {
+            (
+                kept + usize::from(after_values.get(&l) == Some(&value)),
+                total + 1,
+            )
+        })
 }

@@ -1,14 +1,13 @@
 //! Attacks on a leaked copy that keep the program meaningfully the same:
 //! consistent renaming of every identifier, partial leaks.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 use watermark_core::{
     scan_tree, score, tag_tree, CodeParams, Lang, NoProgress, TraceParams, WalkOptions,
 };
-use watermark_tests::{candidates, corpus, files_under, test_key};
+use watermark_tests::{candidates, corpus, files_under, positions_kept, test_key};
 
 /// Rename every identifier of a source file consistently (`x` -> `zz_x_`):
 /// a bijection on names, as an obfuscator or a refactoring would do.
@@ -81,15 +80,7 @@ fn consistent_renaming_of_every_identifier_keeps_the_trace() {
             scan_tree(&copy, &key, WalkOptions::default(), &NoProgress).expect("scan");
         let (after, _) =
             scan_tree(&renamed, &key, WalkOptions::default(), &NoProgress).expect("scan");
-        let after_values: BTreeMap<_, _> = after
-            .tallies()
-            .filter_map(|(l, t)| Some((l, t.majority()?)))
-            .collect();
-        let total = before.positions_observed();
-        let same = before
-            .tallies()
-            .filter(|(l, t)| t.majority().is_some() && after_values.get(l) == t.majority().as_ref())
-            .count();
+        let (same, total) = positions_kept(&before, &after);
         let verdict = score(&after, &key, &all, &TraceParams::default());
         let named: Vec<&str> = verdict
             .accused

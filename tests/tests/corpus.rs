@@ -13,8 +13,8 @@ use watermark_core::{
     Recipient, TraceParams, WalkOptions,
 };
 use watermark_tests::{
-    candidates, copy_tree, corpus, files_under, format_in_place, not_fixed_points, sources,
-    test_key, Project,
+    candidates, copy_tree, corpus, files_under, format_in_place, not_fixed_points, positions_kept,
+    sources, test_key, Project,
 };
 
 const KEY_SEED: u8 = 11;
@@ -343,17 +343,9 @@ fn a_reformatted_leak_is_still_traced() {
                 scan_tree(&copy, &key, WalkOptions::default(), &NoProgress).expect("scan");
             let (after, _) =
                 scan_tree(&leaked, &key, WalkOptions::default(), &NoProgress).expect("scan");
-            let after_values: BTreeMap<_, _> = after
-                .tallies()
-                .filter_map(|(l, t)| Some((l, t.majority()?)))
-                .collect();
-            for (locator, tally) in before.tallies() {
-                let Some(value) = tally.majority() else {
-                    continue;
-                };
-                total += 1;
-                kept += usize::from(after_values.get(&locator) == Some(&value));
-            }
+            let (kept_here, total_here) = positions_kept(&before, &after);
+            kept += kept_here;
+            total += total_here;
             let verdict = score(&after, &key, &all, &TraceParams::default());
             let named: Vec<&str> = verdict
                 .accused

@@ -113,6 +113,27 @@ fn list(root: &Path, options: WalkOptions) -> Result<Vec<Entry>, TreeError> {
     Ok(entries)
 }
 
+/// The regular files of a supported language, with their language.
+fn source_files(entries: &[Entry]) -> Vec<(&Entry, Lang)> {
+    entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::File)
+        .filter_map(|e| Some((e, Lang::from_path(&e.abs)?)))
+        .collect()
+}
+
+impl Entry {
+    /// The path to report: relative to the root, or the root itself when
+    /// the root is a file.
+    fn report_path(&self) -> PathBuf {
+        if self.rel.as_os_str().is_empty() {
+            self.abs.clone()
+        } else {
+            self.rel.clone()
+        }
+    }
+}
+
 /// The summary of a tag run.
 #[derive(Debug, Clone, Serialize)]
 pub struct TagReport {
@@ -297,11 +318,7 @@ pub fn scan_tree(
 ) -> Result<(Evidence, Vec<FileReport>), TreeError> {
     let entries = list(input, options)?;
     let prf = Prf::new(key);
-    let sources: Vec<(&Entry, Lang)> = entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::File)
-        .filter_map(|e| Some((e, Lang::from_path(&e.abs)?)))
-        .collect();
+    let sources = source_files(&entries);
     progress.start(sources.len() as u64);
     let per_file: Vec<(Evidence, FileReport)> = sources
         .par_iter()
@@ -317,11 +334,7 @@ pub fn scan_tree(
                 }),
             };
             progress.advance();
-            let path = if entry.rel.as_os_str().is_empty() {
-                entry.abs.clone()
-            } else {
-                entry.rel.clone()
-            };
+            let path = entry.report_path();
             (
                 evidence,
                 FileReport {
@@ -372,20 +385,12 @@ pub fn inspect_tree(
 ) -> Result<Vec<FileInspection>, TreeError> {
     let entries = list(input, options)?;
     let prf = Prf::new(&OwnerKey::from_seed([0; 32]));
-    let sources: Vec<(&Entry, Lang)> = entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::File)
-        .filter_map(|e| Some((e, Lang::from_path(&e.abs)?)))
-        .collect();
+    let sources = source_files(&entries);
     progress.start(sources.len() as u64);
     Ok(sources
         .par_iter()
         .map(|&(entry, lang)| {
-            let path = if entry.rel.as_os_str().is_empty() {
-                entry.abs.clone()
-            } else {
-                entry.rel.clone()
-            };
+            let path = entry.report_path();
             let result = fs::read(&entry.abs)
                 .map_err(|e| crate::report::SkipReason::Unreadable {
                     message: e.to_string(),
