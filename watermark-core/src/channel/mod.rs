@@ -1,5 +1,5 @@
 //! Channels: families of sites with one survival class. Each channel lives
-//! in a file of its own and implements [`Channel`]; the tag and trace
+//! in a file of its own and implements the crate-private `Channel` trait; the tag and trace
 //! pipelines know channels only through this trait and [`ChannelId`].
 
 pub(crate) mod blank_lines;
