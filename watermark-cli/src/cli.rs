@@ -19,7 +19,13 @@ use crate::output::{print_verdict, warn_skipped, Bar};
 ///
 /// Exit codes: 0 success / somebody named, 1 trace named nobody, 2 error.
 #[derive(Debug, Parser)]
-#[command(name = "watermark", version, about, long_about = None)]
+#[command(
+    name = "watermark",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 success / somebody named, 1 trace named nobody, 2 error."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
