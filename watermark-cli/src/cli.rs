@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use watermark_core::{
-    inspect_tree, scan_tree, score, tag_tree, CodeParams, FileStatus, Lang, OwnerKey, Recipient,
-    TraceParams, WalkOptions,
+    inspect_tree, scan_tree, score, tag_tree, ChannelId, CodeParams, FileStatus, Lang, OwnerKey,
+    Recipient, TraceParams, WalkOptions,
 };
 
 use crate::output::{print_verdict, warn_skipped, Bar};
@@ -89,6 +89,10 @@ enum Command {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Also list, per file, what the channels leave in place and why
+        /// (always included in --json).
+        #[arg(long)]
+        refusals: bool,
         #[command(flatten)]
         walk: WalkArgs,
         /// The tree or file to inspect.
@@ -158,7 +162,12 @@ pub(crate) fn run() -> Result<ExitCode> {
             walk.options(),
             &suspect,
         ),
-        Command::Inspect { json, walk, path } => inspect(json, walk.options(), &path),
+        Command::Inspect {
+            json,
+            refusals,
+            walk,
+            path,
+        } => inspect(json, refusals, walk.options(), &path),
         Command::Demo { keep } => crate::demo::run(keep.as_deref()),
     }
 }
@@ -266,7 +275,7 @@ fn trace(
     })
 }
 
-fn inspect(json: bool, walk: WalkOptions, path: &Path) -> Result<ExitCode> {
+fn inspect(json: bool, show_refusals: bool, walk: WalkOptions, path: &Path) -> Result<ExitCode> {
     let bar = Bar::new("inspecting");
     let files = inspect_tree(path, walk, &bar)?;
     bar.finish();
@@ -278,15 +287,18 @@ fn inspect(json: bool, walk: WalkOptions, path: &Path) -> Result<ExitCode> {
     }
     writeln!(
         stdout,
-        "{:<50} {:<7} {:>7} {:>6} {:>6}  status",
-        "file", "lang", "lines", "sites", "blank"
+        "{:<50} {:<7} {:>7} {:>6} {:>6} {:>6}  status",
+        "file", "lang", "lines", "sites", "blank", "order"
     )?;
     let mut totals: Vec<(Lang, usize, usize)> = Vec::new();
     for file in &files {
-        let (sites, ones): (usize, usize) = file
-            .channels
-            .iter()
-            .fold((0, 0), |(s, o), c| (s + c.sites, o + c.ones));
+        let sites: usize = file.channels.iter().map(|c| c.sites).sum();
+        let of = |id: ChannelId| {
+            file.channels
+                .iter()
+                .find(|c| c.channel == id.name())
+                .map_or(0, |c| c.sites)
+        };
         let status = match &file.report.status {
             FileStatus::Skipped(reason) => reason.to_string(),
             _ => "ok".to_owned(),
@@ -294,13 +306,26 @@ fn inspect(json: bool, walk: WalkOptions, path: &Path) -> Result<ExitCode> {
         let lang = file.report.lang.map_or("-", Lang::name);
         writeln!(
             stdout,
-            "{:<50} {:<7} {:>7} {:>6} {:>6}  {status}",
+            "{:<50} {:<7} {:>7} {:>6} {:>6} {:>6}  {status}",
             file.report.path.display(),
             lang,
             file.lines,
             sites,
-            ones
+            of(ChannelId::BlankLines),
+            of(ChannelId::ItemOrder),
         )?;
+        if show_refusals {
+            for r in &file.refusals {
+                writeln!(
+                    stdout,
+                    "    {}:{}: {}: {}",
+                    file.report.path.display(),
+                    r.refusal.line,
+                    r.channel,
+                    r.refusal.reason
+                )?;
+            }
+        }
         if let Some(lang) = file.report.lang {
             match totals.iter_mut().find(|t| t.0 == lang) {
                 Some(t) => {

@@ -3,15 +3,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::channel::{all_sites, ChannelId, Site};
+use crate::channel::{pass_sites, ChannelId, Site, Swap};
 use crate::code::prf::{Locator, Prf, RecipientPrf};
 use crate::code::tardos::BiasDesign;
 use crate::key::OwnerKey;
 use crate::lang::Lang;
 use crate::recipient::Recipient;
 use crate::report::{FileStatus, SkipReason};
-use crate::span::{Edit, EditPlan};
-use crate::syntax::{decode, index, parse, reparse, same_program, syntax_digest, Decoded, Parsed};
+use crate::span::{ByteSpan, Edit, EditPlan};
+#[cfg(test)]
+use crate::syntax::Decoded;
+use crate::syntax::{
+    decode, index as index_of, parse, reparse, same_program, syntax_digest, syntax_digest_swapped,
+    Parsed,
+};
 
 /// Settings of the code. `design` must agree between tagging and tracing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,10 +99,152 @@ fn tag_text(
     if let Some((line, column)) = parsed.first_error() {
         return Err(SkipReason::ParseErrors { line, column });
     }
-    let index = index(&parsed);
-    let sites = all_sites(&parsed, &index, prf);
-    let edits = plan(&sites, prf, recipient, params);
-    apply_verified(&parsed, decoded, edits, sites.len())
+    // First the channels that move code, then the others on the result:
+    // their sites depend on what stands next to what. A tracer reads
+    // every channel from the final text.
+    let index = index_of(&parsed);
+    let moving = pass_sites(&parsed, &index, prf, true);
+    let chosen = plan(&moving, prf, recipient, params);
+    let moved = if chosen.is_empty() {
+        None
+    } else {
+        let picked: Vec<&Site> = chosen.iter().map(|&i| &moving[i]).collect();
+        let edits = nest_moves(decoded.text, &picked)?;
+        let swaps: Vec<Swap> = picked.iter().filter_map(|site| site.swap).collect();
+        Some(apply_checked(&parsed, edits, &swaps)?)
+    };
+    drop(index);
+    let (text, tree) = match moved {
+        Some((text, tree)) => (std::borrow::Cow::Owned(text), tree),
+        None => (
+            std::borrow::Cow::Borrowed(decoded.text),
+            parsed.tree.clone(),
+        ),
+    };
+    let current = Parsed {
+        lang,
+        text: &text,
+        tree,
+        kinds: parsed.kinds,
+    };
+    let index = index_of(&current);
+    let still = pass_sites(&current, &index, prf, false);
+    let chosen_still = plan(&still, prf, recipient, params);
+    let edits: Vec<Edit> = chosen_still
+        .iter()
+        .map(|&i| still[i].flip.clone())
+        .collect();
+    let final_text = if edits.is_empty() {
+        text.into_owned()
+    } else {
+        apply_checked(&current, edits, &[])?.0
+    };
+    let mut output = Vec::with_capacity(decoded.bom.len() + final_text.len());
+    output.extend_from_slice(decoded.bom);
+    output.extend_from_slice(final_text.as_bytes());
+    Ok(TaggedFile {
+        output,
+        status: FileStatus::Processed {
+            sites: moving.len() + still.len(),
+            edits: chosen.len() + chosen_still.len(),
+        },
+    })
+}
+
+/// Flatten flips that move code into non-overlapping edits: a swap inside
+/// one of the extents of another swap (two methods of a class that itself
+/// trades places) is rendered into the outer swap's replacement.
+fn nest_moves(text: &str, sites: &[&Site]) -> Result<Vec<Edit>, SkipReason> {
+    let mut moves: Vec<(usize, usize, Option<Swap>, &str)> = sites
+        .iter()
+        .map(|s| {
+            (
+                s.flip.span.byte_start(),
+                s.flip.span.byte_end(),
+                s.swap,
+                s.flip.replacement.as_str(),
+            )
+        })
+        .collect();
+    // Outer before inner.
+    moves.sort_by_key(|&(start, end, ..)| (start, std::cmp::Reverse(end)));
+    let fail = |detail: &str| SkipReason::VerifyFailed {
+        detail: detail.to_owned(),
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < moves.len() {
+        let (start, end, ..) = moves[i];
+        let inner_end = moves[i + 1..]
+            .iter()
+            .position(|m| m.0 >= end)
+            .map_or(moves.len(), |p| i + 1 + p);
+        let replacement = render_move(text, &moves[i..inner_end], 0).map_err(fail)?;
+        out.push(Edit {
+            span: ByteSpan::new(start, end).ok_or_else(|| fail("bad span"))?,
+            replacement,
+        });
+        i = inner_end;
+    }
+    Ok(out)
+}
+
+type Move<'a> = (usize, usize, Option<Swap>, &'a str);
+
+/// The text replacing `moves[0]`, with the moves nested in it (the rest of
+/// `moves`, all inside it) applied first.
+fn render_move(text: &str, moves: &[Move<'_>], depth: usize) -> Result<String, &'static str> {
+    let &(_, _, swap, replacement) = moves.first().ok_or("no move")?;
+    if depth > 256 {
+        return Err("moves nested too deeply");
+    }
+    let nested = &moves[1..];
+    let Some(swap) = swap else {
+        return if nested.is_empty() {
+            Ok(replacement.to_owned())
+        } else {
+            Err("an edit overlaps a moved item")
+        };
+    };
+    let (a, b) = (swap.first, swap.second);
+    let mut out = String::with_capacity(b.1 - a.0);
+    render_range(text, b.0, b.1, nested, depth, &mut out)?;
+    render_range(text, a.1, b.0, nested, depth, &mut out)?;
+    render_range(text, a.0, a.1, nested, depth, &mut out)?;
+    Ok(out)
+}
+
+/// Append `text[start..end]` with the moves inside it applied.
+fn render_range(
+    text: &str,
+    start: usize,
+    end: usize,
+    moves: &[Move<'_>],
+    depth: usize,
+    out: &mut String,
+) -> Result<(), &'static str> {
+    let mut at = start;
+    let mut i = 0;
+    while i < moves.len() {
+        let (m_start, m_end, ..) = moves[i];
+        let group_end = moves[i + 1..]
+            .iter()
+            .position(|m| m.0 >= m_end)
+            .map_or(moves.len(), |p| i + 1 + p);
+        if m_start >= start && m_end <= end {
+            if m_start < at {
+                return Err("overlapping moves");
+            }
+            out.push_str(text.get(at..m_start).ok_or("bad span")?);
+            out.push_str(&render_move(text, &moves[i..group_end], depth + 1)?);
+            at = m_end;
+        } else if m_start < end && m_end > start {
+            return Err("a move straddles an extent");
+        }
+        i = group_end;
+    }
+    out.push_str(text.get(at..end).ok_or("bad span")?);
+    Ok(())
 }
 
 /// Choose the edits: every site whose value differs from the recipient's
@@ -112,7 +259,7 @@ pub(crate) fn plan(
     prf: &Prf,
     recipient: &RecipientPrf,
     params: &CodeParams,
-) -> Vec<Edit> {
+) -> Vec<usize> {
     let design = params.design;
     let slack_rank = (params.density_slack.clamp(0.0, 1.0) * 2f64.powi(64)) as u64;
     type Wanted = (Vec<(u64, usize)>, Vec<(u64, usize)>);
@@ -130,7 +277,7 @@ pub(crate) fn plan(
             to_zero.push(ranked);
         }
     }
-    let mut edits = Vec::new();
+    let mut chosen = Vec::new();
     for ((channel, _class), (mut to_one, mut to_zero)) in groups {
         if channel.channel().preserves_density() {
             let keep = to_one.len().min(to_zero.len());
@@ -140,18 +287,77 @@ pub(crate) fn plan(
                 wanted.truncate(keep.max(in_slack));
             }
         }
-        edits.extend(
-            to_one
-                .into_iter()
-                .chain(to_zero)
-                .map(|(_, i)| sites[i].flip.clone()),
-        );
+        chosen.extend(to_one.into_iter().chain(to_zero).map(|(_, i)| i));
     }
-    edits
+    chosen.sort_unstable();
+    chosen
 }
 
-/// Apply `edits` and prove the result means the same program; otherwise
-/// keep the input.
+/// Apply `edits` to `parsed`'s text and prove the result means the same
+/// program, up to exactly the declared `swaps` of sibling extents; return
+/// the new text and its tree. Whitespace-only edits are checked cheaply
+/// against the incrementally re-parsed tree, others by full digests.
+pub(crate) fn apply_checked(
+    parsed: &Parsed<'_>,
+    edits: Vec<Edit>,
+    swaps: &[Swap],
+) -> Result<(String, tree_sitter::Tree), SkipReason> {
+    let verify_failed = |detail: String| SkipReason::VerifyFailed { detail };
+    let source = parsed.text;
+    let plan = EditPlan::new(edits, source.len()).map_err(|e| verify_failed(e.to_string()))?;
+    let text = plan
+        .apply(source)
+        .map_err(|e| verify_failed(e.to_string()))?;
+    // Re-parse incrementally: tree-sitter reuses the subtrees no edit
+    // touches. Debug builds (the test suite, the fuzz target) also
+    // re-parse from scratch and require the very same tree.
+    let mut old = parsed.tree.clone();
+    let lines = LineIndex::new(source);
+    for edit in plan.edits().iter().rev() {
+        old.edit(&lines.input_edit(edit));
+    }
+    let reparsed = reparse(parsed.lang, &text, &old)?;
+    #[cfg(debug_assertions)]
+    {
+        let fresh = parse(parsed.lang, &text)?;
+        assert_eq!(
+            syntax_digest(&fresh),
+            syntax_digest(&reparsed),
+            "incremental and fresh re-parse disagree"
+        );
+        assert_eq!(fresh.first_error(), reparsed.first_error());
+    }
+    if let Some((line, column)) = reparsed.first_error() {
+        return Err(verify_failed(format!(
+            "tagged text has a syntax error at {line}:{column}"
+        )));
+    }
+    let whitespace_only = swaps.is_empty()
+        && plan.edits().iter().all(|edit| {
+            let replaced = &source[edit.span.byte_start()..edit.span.byte_end()];
+            is_whitespace(replaced) && is_whitespace(&edit.replacement)
+        });
+    let same = if whitespace_only {
+        let same = same_program(parsed, &reparsed);
+        debug_assert_eq!(
+            same,
+            syntax_digest(&reparsed) == syntax_digest(parsed),
+            "same_program disagrees with the digests"
+        );
+        same
+    } else {
+        syntax_digest(&reparsed) == syntax_digest_swapped(parsed, swaps)
+    };
+    if !same {
+        return Err(verify_failed("normalized syntax tree changed".to_owned()));
+    }
+    let tree = reparsed.tree;
+    Ok((text, tree))
+}
+
+/// Apply `edits` to a decoded file and prove the result means the same
+/// program; otherwise keep the input.
+#[cfg(test)]
 pub(crate) fn apply_verified(
     parsed: &Parsed<'_>,
     decoded: Decoded<'_>,
@@ -159,60 +365,11 @@ pub(crate) fn apply_verified(
     site_count: usize,
 ) -> Result<TaggedFile, SkipReason> {
     let edit_count = edits.len();
-    let mut output = Vec::with_capacity(decoded.bom.len() + decoded.text.len() + edit_count * 2);
-    output.extend_from_slice(decoded.bom);
+    let mut output = decoded.bom.to_vec();
     if edits.is_empty() {
         output.extend_from_slice(decoded.text.as_bytes());
     } else {
-        let verify_failed = |detail: String| SkipReason::VerifyFailed { detail };
-        let plan =
-            EditPlan::new(edits, decoded.text.len()).map_err(|e| verify_failed(e.to_string()))?;
-        let text = plan
-            .apply(decoded.text)
-            .map_err(|e| verify_failed(e.to_string()))?;
-        // Re-parse incrementally: tree-sitter reuses the subtrees no edit
-        // touches. Debug builds (the test suite, the fuzz target) also
-        // re-parse from scratch and require the very same tree.
-        let mut old = parsed.tree.clone();
-        let lines = LineIndex::new(decoded.text);
-        for edit in plan.edits().iter().rev() {
-            old.edit(&lines.input_edit(edit));
-        }
-        let reparsed = reparse(parsed.lang, &text, &old)?;
-        #[cfg(debug_assertions)]
-        {
-            let fresh = parse(parsed.lang, &text)?;
-            assert_eq!(
-                syntax_digest(&fresh),
-                syntax_digest(&reparsed),
-                "incremental and fresh re-parse disagree"
-            );
-            assert_eq!(fresh.first_error(), reparsed.first_error());
-        }
-        if let Some((line, column)) = reparsed.first_error() {
-            return Err(verify_failed(format!(
-                "tagged text has a syntax error at {line}:{column}"
-            )));
-        }
-        let whitespace_only = plan.edits().iter().all(|edit| {
-            let replaced = &decoded.text[edit.span.byte_start()..edit.span.byte_end()];
-            is_whitespace(replaced) && is_whitespace(&edit.replacement)
-        });
-        let same = if whitespace_only {
-            let same = same_program(parsed, &reparsed);
-            debug_assert_eq!(
-                same,
-                syntax_digest(&reparsed) == syntax_digest(parsed),
-                "same_program disagrees with the digests"
-            );
-            same
-        } else {
-            syntax_digest(&reparsed) == syntax_digest(parsed)
-        };
-        if !same {
-            return Err(verify_failed("normalized syntax tree changed".to_owned()));
-        }
-        output.extend_from_slice(text.as_bytes());
+        output.extend_from_slice(apply_checked(parsed, edits, &[])?.0.as_bytes());
     }
     Ok(TaggedFile {
         output,
@@ -282,7 +439,6 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::span::ByteSpan;
 
     fn key() -> OwnerKey {
         OwnerKey::from_seed([3; 32])

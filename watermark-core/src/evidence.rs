@@ -32,6 +32,21 @@ impl Tally {
     }
 }
 
+/// Whether a channel's values in one file look normalized away (at least
+/// [`FLATTENED_MIN_SITES`] sites, at most one in twenty differing from the
+/// rest: a leaker removed every blank line, say). Such a channel is not
+/// read in that file: it would add only noise to the right recipient's
+/// score. The rule looks at the suspect text alone, never at a codeword, so
+/// an innocent recipient's score keeps its exact null distribution.
+pub(crate) fn flattened(sites: usize, ones: usize) -> bool {
+    let minority = ones.min(sites - ones);
+    sites >= FLATTENED_MIN_SITES && minority * 20 <= sites
+}
+
+/// See [`flattened`]. A tagged file shows each value with probability 1/2
+/// per site, so with 8 sites it loses a channel by chance 1 time in 128.
+pub(crate) const FLATTENED_MIN_SITES: usize = 8;
+
 /// Observations from suspect code, keyed by locator.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evidence {
@@ -83,11 +98,19 @@ impl Evidence {
         let parsed = parse(lang, decoded.text)?;
         let index = index(&parsed);
         let sites = all_sites(&parsed, &index, prf);
-        for site in &sites {
-            self.record(site.channel, site.locator, site.value);
+        let mut read = 0;
+        for id in ChannelId::ALL {
+            let of = || sites.iter().filter(move |s| s.channel == id);
+            if flattened(of().count(), of().filter(|s| s.value).count()) {
+                continue;
+            }
+            for site in of() {
+                self.record(site.channel, site.locator, site.value);
+                read += 1;
+            }
         }
         self.files_scanned += 1;
-        Ok(sites.len())
+        Ok(read)
     }
 
     /// Add another body of evidence to this one.

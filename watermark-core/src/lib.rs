@@ -1,8 +1,9 @@
 //! Behaviour-preserving source-code watermarking and blind leak tracing.
 //!
 //! Every recipient's copy of a source tree carries a fingerprint in choices
-//! that change no behaviour (for now: whether one blank line separates two
-//! statements, where rustfmt and black keep either). A leaked copy is traced
+//! that change no behaviour: whether one blank line separates two
+//! statements, where rustfmt and black keep either, and the order of two
+//! neighbouring items that may stand in either order. A leaked copy is traced
 //! back from its text alone: each site is found by a keyed hash of its
 //! content, its value is compared with every candidate's codeword, and a
 //! candidate is named only when the chance that an innocent one scores as
@@ -61,7 +62,7 @@ mod syntax;
 mod trace;
 mod tree;
 
-pub use channel::{ChannelId, Site, Survival};
+pub use channel::{ChannelId, Refusal, Site, Survival};
 pub use code::prf::Locator;
 pub use code::tardos::BiasDesign;
 pub use embed::{tag_source, CodeParams, TaggedFile, DEFAULT_DENSITY_SLACK};
@@ -75,5 +76,6 @@ pub use span::{ByteSpan, Edit, EditPlan};
 pub use syntax::MAX_FILE_BYTES;
 pub use trace::{score, CandidateScore, TraceParams, Verdict};
 pub use tree::{
-    inspect_tree, scan_tree, tag_tree, ChannelCapacity, FileInspection, TagReport, WalkOptions,
+    inspect_tree, scan_tree, tag_tree, ChannelCapacity, ChannelRefusal, FileInspection, TagReport,
+    WalkOptions,
 };

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use tree_sitter::{Node, Parser, Tree, TreeCursor};
 
+use crate::channel::Swap;
 use crate::code::prf::LocatorHasher;
 use crate::lang::{KindSet, Lang};
 use crate::report::SkipReason;
@@ -231,18 +232,27 @@ impl Parsed<'_> {
     /// Iterative, so 10,000-deep trees are fine.
     pub(crate) fn walk<'t>(
         &'t self,
-        mut enter: impl FnMut(Node<'t>) -> bool,
-        mut leave: impl FnMut(Node<'t>),
+        enter: impl FnMut(Node<'t>) -> bool,
+        leave: impl FnMut(Node<'t>),
     ) {
-        let mut cursor: TreeCursor<'t> = self.tree.walk();
-        loop {
-            let node = cursor.node();
-            if enter(node) && cursor.goto_first_child() {
-                continue;
-            }
-            if !finish_subtree(&mut cursor, &mut leave, node) {
-                break;
-            }
+        walk_node(self.tree.root_node(), enter, leave);
+    }
+}
+
+/// [`Parsed::walk`] over the subtree of one node.
+fn walk_node<'t>(
+    root: Node<'t>,
+    mut enter: impl FnMut(Node<'t>) -> bool,
+    mut leave: impl FnMut(Node<'t>),
+) {
+    let mut cursor: TreeCursor<'t> = root.walk(); // never leaves `root`
+    loop {
+        let node = cursor.node();
+        if enter(node) && cursor.goto_first_child() {
+            continue;
+        }
+        if !finish_subtree(&mut cursor, &mut leave, node) {
+            break;
         }
     }
 }
@@ -276,13 +286,33 @@ fn finish_subtree<'t>(
 /// visited.
 pub(crate) fn token_window(parsed: &Parsed<'_>, node: Node<'_>, window: usize) -> Vec<(u64, bool)> {
     let mut tokens = Vec::with_capacity(2 * window + 1);
-    collect_tokens(parsed, node, false, 2 * window + 1, &mut tokens);
+    collect_tokens(parsed, node, false, 2 * window + 1, None, &mut tokens);
     if tokens.len() > 2 * window {
         tokens.truncate(window);
         let first_tail = tokens.len();
-        collect_tokens(parsed, node, true, window, &mut tokens);
+        collect_tokens(parsed, node, true, window, None, &mut tokens);
         tokens[first_tail..].reverse();
     }
+    tokens
+}
+
+/// Up to `limit` normalized tokens from the start of `node`, leaving out
+/// the subtree `skip` (an item's body, for its header).
+pub(crate) fn head_tokens(
+    parsed: &Parsed<'_>,
+    node: Node<'_>,
+    limit: usize,
+    skip: Option<Node<'_>>,
+) -> Vec<(u64, bool)> {
+    let mut tokens = Vec::with_capacity(limit);
+    collect_tokens(
+        parsed,
+        node,
+        false,
+        limit,
+        skip.map(|n| n.id()),
+        &mut tokens,
+    );
     tokens
 }
 
@@ -315,6 +345,7 @@ fn collect_tokens(
     node: Node<'_>,
     from_end: bool,
     limit: usize,
+    skip_node: Option<usize>,
     out: &mut Vec<(u64, bool)>,
 ) {
     let kinds = parsed.kinds;
@@ -323,7 +354,9 @@ fn collect_tokens(
     loop {
         let node = cursor.node();
         let id = node.kind_id();
-        let skip = kinds.comment.contains(id) || node.is_extra() && node.child_count() == 0;
+        let skip = kinds.comment.contains(id)
+            || node.is_extra() && node.child_count() == 0
+            || Some(node.id()) == skip_node;
         let literal = kinds.literal.contains(id);
         let token = !skip && (literal || node.child_count() == 0);
         if token && node.start_byte() < node.end_byte() && !kinds.ignorable_tokens.contains(id) {
@@ -452,6 +485,85 @@ pub(crate) fn syntax_digest(parsed: &Parsed<'_>) -> blake3::Hash {
         |node| digest.borrow_mut().leave(kinds, node),
     );
     digest.into_inner().finish()
+}
+
+/// The digest `parsed` would have if the two sibling extents of each swap
+/// traded places: comparing it with the digest of a rewritten file proves
+/// the rewrite did exactly that and nothing else. Iterative.
+pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blake3::Hash {
+    enum Step<'t> {
+        Enter(Node<'t>),
+        Leave(Node<'t>),
+    }
+    if swaps.is_empty() {
+        return syntax_digest(parsed);
+    }
+    let kinds = parsed.kinds;
+    let mut swaps = swaps.to_vec();
+    swaps.sort_unstable_by_key(|s| s.first.0);
+    let mut digest = Digest::new(parsed.text);
+    let holds_swap = |n: Node<'_>| {
+        swaps
+            .iter()
+            .any(|s| n.start_byte() <= s.first.0 && s.second.1 <= n.end_byte())
+    };
+    let mut stack = vec![Step::Enter(parsed.tree.root_node())];
+    let mut cursor = parsed.tree.walk();
+    let mut furthest = 0;
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Leave(node) => {
+                digest.leave(kinds, node);
+                continue;
+            }
+            Step::Enter(node) => node,
+        };
+        // Inside a permuted parent, text order no longer says where the
+        // previous token ended.
+        digest.last_end = node.start_byte();
+        if !holds_swap(node) {
+            let cell = std::cell::RefCell::new(&mut digest);
+            walk_node(
+                node,
+                |n| cell.borrow_mut().enter(kinds, n),
+                |n| cell.borrow_mut().leave(kinds, n),
+            );
+            furthest = furthest.max(digest.last_end);
+            continue;
+        }
+        if !digest.enter(kinds, node) {
+            digest.leave(kinds, node);
+            continue;
+        }
+        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+        let at = |offset: usize| {
+            children
+                .iter()
+                .position(|c| c.start_byte() >= offset)
+                .unwrap_or(children.len())
+        };
+        let mut order = Vec::with_capacity(children.len());
+        let mut next = 0;
+        for swap in swaps.iter().filter(|s| s.parent == node.id()) {
+            let (a0, a1) = (at(swap.first.0), at(swap.first.1));
+            let (b0, b1) = (at(swap.second.0), at(swap.second.1));
+            if a0 < next || !(a0 <= a1 && a1 <= b0 && b0 <= b1) {
+                // Malformed: make the digests differ.
+                digest.feed(&[0xee]);
+                continue;
+            }
+            order.extend_from_slice(&children[next..a0]);
+            order.extend_from_slice(&children[b0..b1]);
+            order.extend_from_slice(&children[a1..b0]);
+            order.extend_from_slice(&children[a0..a1]);
+            next = b1;
+        }
+        order.extend_from_slice(&children[next..]);
+        stack.push(Step::Leave(node));
+        stack.extend(order.into_iter().rev().map(Step::Enter));
+    }
+    digest.last_end = digest.last_end.max(furthest);
+    digest.finish()
 }
 
 /// Whether `new`, re-parsed incrementally from an edited copy of

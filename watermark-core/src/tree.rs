@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::channel::{all_sites, ChannelId};
+use crate::channel::{all_refusals, all_sites, ChannelId, Refusal};
 use crate::code::prf::Prf;
 use crate::embed::{tag_source, CodeParams};
 use crate::error::TreeError;
@@ -364,6 +364,19 @@ pub struct FileInspection {
     pub lines: usize,
     /// Sites per channel: `(channel name, sites, sites showing value 1)`.
     pub channels: Vec<ChannelCapacity>,
+    /// What the channels leave in place, and why (for the item-order
+    /// channel: every fixed body, item and pair).
+    pub refusals: Vec<ChannelRefusal>,
+}
+
+/// One entry of the refusal log.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelRefusal {
+    /// Channel name.
+    pub channel: &'static str,
+    /// What was refused, where and why.
+    #[serde(flatten)]
+    pub refusal: Refusal,
 }
 
 /// Sites of one channel in one file.
@@ -412,6 +425,13 @@ pub fn inspect_tree(
                             }
                         })
                         .collect();
+                    let refusals = all_refusals(&parsed, &index, &prf)
+                        .into_iter()
+                        .map(|(id, refusal)| ChannelRefusal {
+                            channel: id.name(),
+                            refusal,
+                        })
+                        .collect();
                     let status = match parsed.first_error() {
                         Some((line, column)) => {
                             FileStatus::Skipped(crate::report::SkipReason::ParseErrors {
@@ -424,12 +444,12 @@ pub fn inspect_tree(
                             edits: 0,
                         },
                     };
-                    Ok((lines, channels, status))
+                    Ok((lines, channels, refusals, status))
                 });
             progress.advance();
-            let (lines, channels, status) = match result {
+            let (lines, channels, refusals, status) = match result {
                 Ok(found) => found,
-                Err(reason) => (0, Vec::new(), FileStatus::Skipped(reason)),
+                Err(reason) => (0, Vec::new(), Vec::new(), FileStatus::Skipped(reason)),
             };
             FileInspection {
                 report: FileReport {
@@ -439,6 +459,7 @@ pub fn inspect_tree(
                 },
                 lines,
                 channels,
+                refusals,
             }
         })
         .collect())

@@ -205,6 +205,7 @@ fn gap_site(
         value,
         byte_offset: p,
         flip,
+        swap: None,
     })
 }
 

@@ -3,6 +3,7 @@
 //! pipelines know channels only through this trait and [`ChannelId`].
 
 pub(crate) mod blank_lines;
+pub(crate) mod item_order;
 
 use crate::code::prf::{Locator, Prf};
 use crate::span::Edit;
@@ -25,29 +26,34 @@ pub enum Survival {
 pub enum ChannelId {
     /// One blank line present or absent between two statements or items.
     BlankLines = 1,
+    /// The relative order of two neighbouring items that may stand in
+    /// either order.
+    ItemOrder = 2,
 }
 
 impl ChannelId {
     /// Every channel.
-    pub const ALL: [ChannelId; 1] = [ChannelId::BlankLines];
+    pub const ALL: [ChannelId; 2] = [ChannelId::ItemOrder, ChannelId::BlankLines];
 
     /// Stable name, used in reports and JSON.
     pub fn name(self) -> &'static str {
         match self {
             ChannelId::BlankLines => "blank-lines",
+            ChannelId::ItemOrder => "item-order",
         }
     }
 
     /// The survival class.
     pub fn survival(self) -> Survival {
         match self {
-            ChannelId::BlankLines => Survival::FormatterStable,
+            ChannelId::BlankLines | ChannelId::ItemOrder => Survival::FormatterStable,
         }
     }
 
     pub(crate) fn channel(self) -> &'static dyn Channel {
         match self {
             ChannelId::BlankLines => &blank_lines::BlankLines,
+            ChannelId::ItemOrder => &item_order::ItemOrder,
         }
     }
 }
@@ -68,6 +74,29 @@ pub struct Site {
     pub byte_offset: usize,
     /// The edit that renders the other value.
     pub(crate) flip: Edit,
+    /// For a flip that moves code: which two sibling extents trade places
+    /// (the verifier checks the result is exactly that permutation).
+    pub(crate) swap: Option<Swap>,
+}
+
+/// Two neighbouring sibling extents of one parent that trade places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Swap {
+    /// The parent node's id in the tree the site was found in.
+    pub parent: usize,
+    /// Byte range of the first extent.
+    pub first: (usize, usize),
+    /// Byte range of the second extent (after the first).
+    pub second: (usize, usize),
+}
+
+/// Why a channel leaves something in place (`inspect`'s refusal log).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refusal {
+    /// 1-based line of the item, pair or body concerned.
+    pub line: usize,
+    /// What was refused, and why.
+    pub reason: String,
 }
 
 /// A family of sites.
@@ -76,8 +105,25 @@ pub(crate) trait Channel: Sync {
     /// as the original did (so a reader sees the author's density).
     fn preserves_density(&self) -> bool;
 
+    /// Whether flips move code (rather than whitespace). Such channels are
+    /// applied first, in a pass of their own, and the others find their
+    /// sites in the result; a tracer reads them all from one parse.
+    fn moves_code(&self) -> bool {
+        false
+    }
+
     /// Append every site of the file to `out`, in byte order.
     fn sites(&self, parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf, out: &mut Vec<Site>);
+
+    /// Append why the channel leaves things in place.
+    fn refusals(
+        &self,
+        _parsed: &Parsed<'_>,
+        _index: &Index<'_>,
+        _prf: &Prf,
+        _out: &mut Vec<Refusal>,
+    ) {
+    }
 }
 
 /// Every site of a parsed file, over all channels.
@@ -87,4 +133,36 @@ pub(crate) fn all_sites(parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf) -> Ve
         id.channel().sites(parsed, index, prf, &mut sites);
     }
     sites
+}
+
+/// The sites of the channels that move code (`moves == true`) or of the
+/// others.
+pub(crate) fn pass_sites(
+    parsed: &Parsed<'_>,
+    index: &Index<'_>,
+    prf: &Prf,
+    moves: bool,
+) -> Vec<Site> {
+    let mut sites = Vec::new();
+    for id in ChannelId::ALL {
+        if id.channel().moves_code() == moves {
+            id.channel().sites(parsed, index, prf, &mut sites);
+        }
+    }
+    sites
+}
+
+/// Every channel's refusal log for a parsed file.
+pub(crate) fn all_refusals(
+    parsed: &Parsed<'_>,
+    index: &Index<'_>,
+    prf: &Prf,
+) -> Vec<(ChannelId, Refusal)> {
+    let mut out = Vec::new();
+    for id in ChannelId::ALL {
+        let mut refusals = Vec::new();
+        id.channel().refusals(parsed, index, prf, &mut refusals);
+        out.extend(refusals.into_iter().map(|r| (id, r)));
+    }
+    out
 }

@@ -62,6 +62,62 @@ pub struct LangTable {
     /// honours). No site touches a statement or comment carrying one: the
     /// formatter then counts blank lines by rules of its own.
     pub formatter_directives: &'static [&'static str],
+    /// The item-order channel.
+    pub order: OrderTable,
+}
+
+/// What the item-order channel may move, per language. Items move only
+/// inside a run of movable items with nothing but whitespace and their own
+/// attached comments between them; anything else is a fixed barrier.
+#[derive(Debug)]
+pub struct OrderTable {
+    /// `(body kind, parent kinds)`: bodies whose items may be reordered,
+    /// when the body's parent has one of the kinds (any parent if empty).
+    pub bodies: &'static [(&'static str, &'static [&'static str])],
+    /// Item kinds that may move.
+    pub items: &'static [&'static str],
+    /// Item kinds whose body holds items (impl blocks, modules, classes).
+    /// Their identity is their header and the set of their members'
+    /// headers, so that it does not change when their members trade
+    /// places.
+    pub containers: &'static [&'static str],
+    /// Item kinds that move only when they have a `body` field (Rust
+    /// `mod foo { .. }`, never `mod foo;`).
+    pub items_needing_body: &'static [&'static str],
+    /// Sibling kinds before an item that belong to it and move with it
+    /// (outer attributes).
+    pub attached: &'static [&'static str],
+    /// Kinds of the markers on an item (attributes, decorators) whose name
+    /// must be in `pure_markers` for the item to move.
+    pub marker_kinds: &'static [&'static str],
+    /// Marker names (paths without arguments) that change nothing about
+    /// where an item may stand. `*.x` matches `name.x` for any one name
+    /// (a property's `setter`).
+    pub pure_markers: &'static [&'static str],
+    /// Comment prefixes that must stay where they are (Rust inner doc
+    /// comments must precede every item).
+    pub fixed_comment_prefixes: &'static [&'static str],
+    /// Whether defining an item evaluates code (Python: decorators,
+    /// defaults, annotations, base classes and class bodies run at
+    /// definition time), so two items may not pass each other when one's
+    /// definition-time code names the other, nor when they share a name.
+    pub definition_time_code: bool,
+    /// `(kind, field)`: subtrees that do *not* run at definition time
+    /// (a function's body).
+    pub deferred: &'static [(&'static str, &'static str)],
+    /// Identifiers that, anywhere in the header of a body's parent (a
+    /// class's bases, keywords or decorators), make the whole body fixed:
+    /// enums, named tuples, typed dicts and metaclasses see definition
+    /// order.
+    pub order_sensitive_parents: &'static [&'static str],
+    /// Whether two items may trade places only when their extents start
+    /// alike (both with a comment, a decorator, or the keyword): black
+    /// counts blank lines before comments and decorators by rules of its
+    /// own.
+    pub same_lead: bool,
+    /// Whether a definition written on one line stays put (black counts
+    /// blank lines around one-line stubs by rules of its own).
+    pub one_liners_fixed: bool,
 }
 
 impl Lang {

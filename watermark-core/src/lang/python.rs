@@ -1,6 +1,6 @@
 //! The Python table.
 
-use super::LangTable;
+use super::{LangTable, OrderTable};
 
 pub(super) static TABLE: LangTable = LangTable {
     name: "python",
@@ -32,4 +32,59 @@ pub(super) static TABLE: LangTable = LangTable {
     // a docstring too.
     docstring_kind: Some(("expression_statement", &["string", "concatenated_string"])),
     formatter_directives: &["fmt:", "fmt :", "yapf:"],
+    order: OrderTable {
+        // The module and class bodies; never `if` / `try` blocks
+        // (conditional definitions) or function bodies.
+        bodies: &[("module", &[]), ("block", &["class_definition"])],
+        items: &[
+            "function_definition",
+            "class_definition",
+            "decorated_definition",
+        ],
+        containers: &["class_definition"],
+        items_needing_body: &[],
+        attached: &[],
+        marker_kinds: &["decorator"],
+        // Decorators that return a descriptor or the function itself and
+        // register nothing anywhere.
+        pure_markers: &[
+            "staticmethod",
+            "classmethod",
+            "property",
+            "*.setter",
+            "*.getter",
+            "*.deleter",
+            "abstractmethod",
+            "abc.abstractmethod",
+            "cached_property",
+            "functools.cached_property",
+            "override",
+            "typing.override",
+            "typing_extensions.override",
+            "final",
+            "typing.final",
+        ],
+        fixed_comment_prefixes: &[],
+        definition_time_code: true,
+        deferred: &[("function_definition", "body")],
+        order_sensitive_parents: &[
+            "Enum",
+            "IntEnum",
+            "StrEnum",
+            "Flag",
+            "IntFlag",
+            "ReprEnum",
+            "NamedTuple",
+            "TypedDict",
+            "metaclass",
+            "dataclass",
+            "dataclasses",
+            "attr",
+            "attrs",
+            "define",
+            "frozen",
+        ],
+        same_lead: true,
+        one_liners_fixed: true,
+    },
 };

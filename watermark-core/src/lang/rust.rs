@@ -1,6 +1,6 @@
 //! The Rust table.
 
-use super::LangTable;
+use super::{LangTable, OrderTable};
 
 pub(super) static TABLE: LangTable = LangTable {
     name: "rust",
@@ -44,4 +44,56 @@ pub(super) static TABLE: LangTable = LangTable {
     blank_exclude_bodiless: &["mod_item"],
     docstring_kind: None,
     formatter_directives: &[],
+    order: OrderTable {
+        // Modules and impl blocks; never trait bodies or extern blocks.
+        bodies: &[
+            ("source_file", &[]),
+            ("declaration_list", &["mod_item", "impl_item"]),
+        ],
+        items: &[
+            "function_item",
+            "struct_item",
+            "enum_item",
+            "union_item",
+            "impl_item",
+            "trait_item",
+            "const_item",
+            "static_item",
+            "type_item",
+            "mod_item",
+        ],
+        containers: &["impl_item", "mod_item", "trait_item"],
+        items_needing_body: &["mod_item"],
+        attached: &["attribute_item"],
+        marker_kinds: &["attribute_item"],
+        // Attributes that act on one item alone. Anything else (cfg,
+        // macro_use, no_mangle, link_section, proc-macro attributes that
+        // may register items in order) keeps the item in place.
+        pure_markers: &[
+            "doc",
+            "inline",
+            "must_use",
+            "allow",
+            "warn",
+            "deny",
+            "forbid",
+            "expect",
+            "cold",
+            "track_caller",
+            "deprecated",
+            "derive",
+            "repr",
+            "non_exhaustive",
+            "test",
+            "ignore",
+            "should_panic",
+            "rustfmt::skip",
+        ],
+        fixed_comment_prefixes: &["//!", "/*!"],
+        definition_time_code: false,
+        deferred: &[],
+        order_sensitive_parents: &[],
+        same_lead: false,
+        one_liners_fixed: false,
+    },
 };

@@ -1,0 +1,292 @@
+//! The item-order channel's refusals: fixtures of items whose order can
+//! matter, each tagged for many recipients. The fixed items must keep their
+//! order in every copy, while ordinary items in the same file do move for
+//! some recipients (so each fixture shows the channel was active there).
+
+use std::fs;
+
+use watermark_core::{
+    inspect_tree, tag_source, CodeParams, FileStatus, Lang, NoProgress, Recipient, WalkOptions,
+};
+use watermark_tests::test_key;
+
+const RECIPIENTS: usize = 48;
+
+/// Filler items that may move: four multi-line functions with distinct
+/// bodies, so some recipient's copy reorders them.
+fn python_filler(tag: &str) -> String {
+    (0..6)
+        .map(|i| {
+            format!(
+                "def filler_{tag}_{i}(x):\n    y = x * {} + {i}\n    return y - {}\n\n\n",
+                i * 7 + 3,
+                i * 11 + 1
+            )
+        })
+        .collect()
+}
+
+fn rust_filler(tag: &str) -> String {
+    (0..6)
+        .map(|i| {
+            format!(
+                "fn filler_{tag}_{i}(x: u32) -> u32 {{\n    let y = x * {} + {i};\n    y - {}\n}}\n\n",
+                i * 7 + 3,
+                i * 11 + 1
+            )
+        })
+        .collect()
+}
+
+/// Positions of the lines starting with each marker.
+fn positions(text: &str, markers: &[&str]) -> Vec<usize> {
+    markers
+        .iter()
+        .map(|m| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with(m))
+                .unwrap_or_else(|| panic!("{m:?} missing from\n{text}"))
+        })
+        .collect()
+}
+
+/// Tag `src` for many recipients: `fixed` markers keep their relative
+/// order in every copy; some copy reorders the filler.
+fn assert_kept(lang: Lang, name: &str, src: &str, fixed: &[Vec<&str>], filler: &[&str]) {
+    let key = test_key(31);
+    let mut filler_moved = false;
+    for r in 0..RECIPIENTS {
+        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
+        let out = tag_source(
+            lang,
+            src.as_bytes(),
+            &key,
+            &recipient,
+            &CodeParams::default(),
+        );
+        assert!(
+            matches!(out.status, FileStatus::Processed { .. }),
+            "{name}: {:?}",
+            out.status
+        );
+        let text = String::from_utf8(out.output).expect("utf-8");
+        for group in fixed {
+            let got = positions(&text, group);
+            assert!(
+                got.windows(2).all(|w| w[0] < w[1]),
+                "{name}: {group:?} moved for vendor-{r}:\n{text}"
+            );
+        }
+        let f = positions(&text, filler);
+        filler_moved |= !f.windows(2).all(|w| w[0] < w[1]);
+    }
+    assert!(
+        filler_moved,
+        "{name}: the channel never moved the filler, so the fixture tests nothing"
+    );
+}
+
+#[test]
+fn python_refusals() {
+    let filler = python_filler("p");
+    let filler_markers: Vec<String> = (0..6).map(|i| format!("def filler_p_{i}(")).collect();
+    let filler_markers: Vec<&str> = filler_markers.iter().map(String::as_str).collect();
+    let cases: Vec<(&str, String, Vec<Vec<&str>>)> = vec![
+        (
+            "same-name redefinitions",
+            "def f(a):\n    return a + 1\n\n\ndef f(a):\n    return a + 2\n\n\n".to_owned(),
+            vec![vec!["return a + 1", "return a + 2"]],
+        ),
+        (
+            "property setter chain",
+            "class C:\n    @property\n    def x(self):\n        return self._x\n\n    @x.setter\n    def x(self, v):\n        self._x = v\n\n    @x.deleter\n    def x(self):\n        del self._x\n\n\n".to_owned(),
+            vec![vec!["return self._x", "self._x = v", "del self._x"]],
+        ),
+        (
+            "flask-style routes",
+            "@app.route(\"/a\")\ndef route_a():\n    return 'a'\n\n\n@app.route(\"/b\")\ndef route_b():\n    return 'b'\n\n\n@app.route(\"/c\")\ndef route_c():\n    return 'c'\n\n\n".to_owned(),
+            vec![vec!["def route_a", "def route_b", "def route_c"]],
+        ),
+        (
+            "click commands",
+            "@cli.command()\ndef cmd_a():\n    print('a')\n\n\n@cli.command()\n@click.option('--n')\ndef cmd_b(n):\n    print(n)\n\n\n@cli.command()\ndef cmd_c():\n    print('c')\n\n\n".to_owned(),
+            vec![vec!["def cmd_a", "def cmd_b", "def cmd_c"]],
+        ),
+        (
+            "__all__ between definitions",
+            "def before_all(x):\n    return x + 1\n\n\n__all__ = ['before_all', 'after_all']\n\n\ndef after_all(x):\n    return x + 2\n\n\n".to_owned(),
+            vec![vec!["def before_all", "__all__", "def after_all"]],
+        ),
+        (
+            "TYPE_CHECKING block",
+            "if TYPE_CHECKING:\n    def tc_a(x):\n        return x + 1\n\n    def tc_b(x):\n        return x + 2\n\n    def tc_c(x):\n        return x + 3\n\n\n".to_owned(),
+            vec![vec!["def tc_a", "def tc_b", "def tc_c"]],
+        ),
+        (
+            "conditional definitions",
+            "try:\n    def cond_a(x):\n        return x + 1\n\n    def cond_b(x):\n        return x + 2\nexcept ImportError:\n    pass\n\n\nif sys.version_info >= (3, 8):\n    def cond_c(x):\n        return x + 3\n\n    def cond_d(x):\n        return x + 4\n\n\n".to_owned(),
+            vec![vec!["def cond_a", "def cond_b", "def cond_c", "def cond_d"]],
+        ),
+        (
+            "decorator or default naming a neighbour",
+            "def base_value():\n    return 1\n\n\ndef uses_default(x=base_value):\n    return x()\n\n\nclass Base:\n    def m(self):\n        return 1\n\n\nclass Derived(Base):\n    def n(self):\n        return 2\n\n\nclass Holder:\n    attr = Derived\n\n    def k(self):\n        return 3\n\n\n".to_owned(),
+            vec![
+                vec!["def base_value", "def uses_default"],
+                vec!["class Base", "class Derived", "class Holder"],
+            ],
+        ),
+        (
+            "enum, named tuple, typed dict and dataclass bodies",
+            "class Color(Enum):\n    RED = 1\n\n    def e_a(self):\n        return 1\n\n    def e_b(self):\n        return 2\n\n    def e_c(self):\n        return 3\n\n\n@dataclass\nclass Point:\n    x: int\n\n    def d_a(self):\n        return 1\n\n    def d_b(self):\n        return 2\n\n    def d_c(self):\n        return 3\n\n\nclass Meta(Base, metaclass=Registry):\n    def m_a(self):\n        return 1\n\n    def m_b(self):\n        return 2\n\n    def m_c(self):\n        return 3\n\n\n".to_owned(),
+            vec![
+                vec!["def e_a", "def e_b", "def e_c"],
+                vec!["def d_a", "def d_b", "def d_c"],
+                vec!["def m_a", "def m_b", "def m_c"],
+            ],
+        ),
+        (
+            "module-level code between definitions",
+            "def setup_a(x):\n    return x + 1\n\n\nsetup_a(1)\n\n\ndef setup_b(x):\n    return x + 2\n\n\n".to_owned(),
+            vec![vec!["def setup_a", "setup_a(1)", "def setup_b"]],
+        ),
+    ];
+    for (name, case, fixed) in cases {
+        let src = format!("{filler}{case}");
+        assert_kept(Lang::Python, name, &src, &fixed, &filler_markers);
+    }
+}
+
+#[test]
+fn rust_refusals() {
+    let filler = rust_filler("r");
+    let filler_markers: Vec<String> = (0..6).map(|i| format!("fn filler_r_{i}(")).collect();
+    let filler_markers: Vec<&str> = filler_markers.iter().map(String::as_str).collect();
+    let cases: Vec<(&str, String, Vec<Vec<&str>>)> = vec![
+        (
+            "macro_rules and the items using it",
+            "fn before_macro(x: u32) -> u32 {\n    x + 1\n}\n\nmacro_rules! double {\n    ($x:expr) => {\n        $x * 2\n    };\n}\n\nfn uses_macro(x: u32) -> u32 {\n    double!(x)\n}\n\n".to_owned(),
+            vec![vec!["fn before_macro", "macro_rules! double", "fn uses_macro"]],
+        ),
+        (
+            "cfg items",
+            "#[cfg(unix)]\nfn cfg_a() -> u32 {\n    1\n}\n\n#[cfg(not(unix))]\nfn cfg_b() -> u32 {\n    2\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {\n        assert_eq!(1, 1);\n    }\n}\n\n".to_owned(),
+            vec![vec!["fn cfg_a", "fn cfg_b", "mod tests"]],
+        ),
+        (
+            "item-level macro invocations, use, extern crate, mod declarations",
+            "fn first_fn(x: u32) -> u32 {\n    x + 1\n}\n\nlazy_static! {\n    static ref X: u32 = 1;\n}\n\nfn second_fn(x: u32) -> u32 {\n    x + 2\n}\n\nuse std::fmt;\n\nfn third_fn(x: u32) -> u32 {\n    x + 3\n}\n\nmod declared;\n\nfn fourth_fn(x: u32) -> u32 {\n    x + 4\n}\n\n".to_owned(),
+            vec![vec!["fn first_fn", "lazy_static!", "fn second_fn", "use std::fmt", "fn third_fn", "mod declared;", "fn fourth_fn"]],
+        ),
+        (
+            "attributes outside the allowlist",
+            "#[no_mangle]\npub extern \"C\" fn exported_a() -> u32 {\n    1\n}\n\n#[tokio::main]\nasync fn main_b() {\n    run().await;\n}\n\n#[link_section = \".init\"]\nstatic INIT: u32 = 3;\n\n".to_owned(),
+            vec![vec!["pub extern \"C\" fn exported_a", "async fn main_b", "static INIT"]],
+        ),
+    ];
+    for (name, case, fixed) in cases {
+        let src = format!("{filler}{case}");
+        assert_kept(Lang::Rust, name, &src, &fixed, &filler_markers);
+    }
+    // `#[macro_use]` and an inner doc comment at the top of a file.
+    let src = format!(
+        "//! Crate docs.\n#[macro_use]\nextern crate log;\n\nfn top_a() -> u32 {{\n    1\n}}\n\n{filler}"
+    );
+    assert_kept(
+        Lang::Rust,
+        "macro_use and inner docs",
+        &src,
+        &[vec![
+            "//! Crate docs.",
+            "#[macro_use]",
+            "extern crate log",
+            "fn top_a",
+        ]],
+        &filler_markers,
+    );
+}
+
+#[test]
+fn items_move_with_their_attributes_docs_and_comments() {
+    let src = "/// Docs of a.\n#[inline]\n#[must_use]\nfn item_a(x: u32) -> u32 {\n    x + 1\n}\n\n// A comment on b.\n/// Docs of b.\n#[allow(dead_code)]\nfn item_b(x: u32) -> u32 {\n    x * 2 + 7\n}\n\n/// Docs of c.\nfn item_c(x: u32) -> u32 {\n    x * 3 + 11\n}\n\n/// Docs of d.\nfn item_d(x: u32) -> u32 {\n    x * 5 + 13\n}\n";
+    let key = test_key(31);
+    let mut moved = false;
+    for r in 0..RECIPIENTS {
+        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
+        let out = tag_source(
+            Lang::Rust,
+            src.as_bytes(),
+            &key,
+            &recipient,
+            &CodeParams::default(),
+        );
+        let text = String::from_utf8(out.output).expect("utf-8");
+        // Each item's attached lines directly precede it, in order.
+        for (lines, item) in [
+            (
+                &["/// Docs of a.", "#[inline]", "#[must_use]"][..],
+                "fn item_a",
+            ),
+            (
+                &[
+                    "// A comment on b.",
+                    "/// Docs of b.",
+                    "#[allow(dead_code)]",
+                ][..],
+                "fn item_b",
+            ),
+            (&["/// Docs of c."][..], "fn item_c"),
+        ] {
+            let at = positions(&text, &[item])[0];
+            for (k, line) in lines.iter().enumerate() {
+                assert_eq!(
+                    positions(&text, &[line])[0] + lines.len() - k,
+                    at,
+                    "vendor-{r}: {line:?} left {item}:\n{text}"
+                );
+            }
+        }
+        moved |= positions(&text, &["fn item_a"])[0] > positions(&text, &["fn item_b"])[0]
+            || positions(&text, &["fn item_c"])[0] > positions(&text, &["fn item_d"])[0];
+    }
+    assert!(moved, "no copy moved any item");
+}
+
+#[test]
+fn inspect_logs_why_items_stay() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("a.py"),
+        "@app.route('/')\ndef index():\n    return 1\n\n\nclass Color(Enum):\n    RED = 1\n\n    def a(self):\n        return 1\n\n    def b(self):\n        return 2\n",
+    )
+    .expect("write");
+    fs::write(
+        dir.path().join("b.rs"),
+        "#[cfg(test)]\nfn gated() -> u32 {\n    1\n}\n\nmacro_rules! m {\n    () => {};\n}\n",
+    )
+    .expect("write");
+    let files = inspect_tree(dir.path(), WalkOptions::default(), &NoProgress).expect("inspect");
+    let log = |name: &str| -> Vec<String> {
+        files
+            .iter()
+            .find(|f| f.report.path.ends_with(name))
+            .expect("file")
+            .refusals
+            .iter()
+            .map(|r| format!("{}: {}", r.refusal.line, r.refusal.reason))
+            .collect()
+    };
+    let a = log("a.py");
+    assert!(
+        a.iter()
+            .any(|l| l.starts_with("1: ") && l.contains("app.route")),
+        "{a:#?}"
+    );
+    assert!(
+        a.iter()
+            .any(|l| l.contains("Enum") && l.contains("body fixed")),
+        "{a:#?}"
+    );
+    let b = log("b.rs");
+    assert!(b.iter().any(|l| l.contains("`cfg`")), "{b:#?}");
+    assert!(b.iter().any(|l| l.contains("macro_definition")), "{b:#?}");
+}

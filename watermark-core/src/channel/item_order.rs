@@ -1,0 +1,714 @@
+//! The item-order channel: the relative order of two neighbouring items
+//! whose order provably does not matter (two methods of one `impl` block,
+//! two functions of a Python module), which no common formatter changes.
+//!
+//! Encoding, in three steps that each look only at content:
+//!
+//! 1. A body's children split into *runs* of movable items separated by
+//!    fixed *barriers*: any other statement, or an item that may not move
+//!    (macro definitions, `use`, attributes or decorators outside an
+//!    allowlist). Comments never split runs, so stripping them disturbs
+//!    nothing; a pair with a free-standing comment between its items (a
+//!    section header the author put there) just stays as it is.
+//! 2. Each item gets a keyed *role* from its normalized content alone:
+//!    pairable with probability 2/3, else an anchor that stays in place.
+//!    Each maximal stretch of pairable items in a run is cut into
+//!    neighbouring pairs from its start: (1, 2), (3, 4), ...
+//! 3. A pair is a site whose locator hashes both items' content (in
+//!    sorted order) and whose value is the order they stand in.
+//!
+//! Swapping the two items of a pair keeps every run, role and pair where
+//! it was, so the tracer, and re-tagging a tagged file, find exactly the
+//! same sites; an inserted, deleted or moved item disturbs only the pairs
+//! of its own stretch; and items only ever trade places with a neighbour,
+//! so the author's grouping survives. Each item moves with its attributes,
+//! decorators and the comments directly above it.
+
+use tree_sitter::Node;
+
+use super::{Channel, ChannelId, Refusal, Site, Swap};
+use crate::code::prf::{Locator, Prf};
+use crate::lang::OrderTable;
+use crate::span::{ByteSpan, Edit};
+use crate::syntax::{feed_tokens, head_tokens, token_window, Index, Parsed};
+
+/// Tokens hashed from each end of an item for its identity.
+const ITEM_WINDOW: usize = 16;
+
+/// An item is pairable when its keyed rank is below this (4/5): anchors
+/// confine the effect of an inserted or deleted item to its own stretch
+/// (five items on average). Measured on the public corpus, 4/5 gives a
+/// third more sites than 2/3.
+const PAIRABLE_BELOW: u64 = u64::MAX / 10 * 9;
+
+pub(crate) struct ItemOrder;
+
+impl Channel for ItemOrder {
+    fn preserves_density(&self) -> bool {
+        false
+    }
+
+    fn moves_code(&self) -> bool {
+        true
+    }
+
+    fn sites(&self, parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf, out: &mut Vec<Site>) {
+        let mut found = Vec::new();
+        for_each_group(parsed, index, |body, parent_refusal| {
+            if parent_refusal.is_none() {
+                group_sites(parsed, prf, body, &mut found, &mut Vec::new());
+            }
+        });
+        found.sort_by_key(|site: &Site| site.byte_offset);
+        out.extend(found);
+    }
+
+    fn refusals(&self, parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf, out: &mut Vec<Refusal>) {
+        for_each_group(parsed, index, |body, parent_refusal| match parent_refusal {
+            Some(reason) => out.push(Refusal {
+                line: body.start_position().row + 1,
+                reason,
+            }),
+            None => group_sites(parsed, prf, body, &mut Vec::new(), out),
+        });
+    }
+}
+
+/// Call `f` on every body whose items the language lets us reorder, with
+/// the reason the whole body is fixed, if it is.
+fn for_each_group<'t>(
+    parsed: &Parsed<'_>,
+    index: &Index<'t>,
+    mut f: impl FnMut(Node<'t>, Option<String>),
+) {
+    let order = &parsed.lang.table().order;
+    // Bodies in preorder, so an outer group is known before its members.
+    let mut groups: Vec<usize> = Vec::new();
+    for &body in &index.bodies {
+        let parent = body.parent();
+        let allowed = order.bodies.iter().any(|&(kind, parents)| {
+            kind == body.kind()
+                && (parents.is_empty() || parent.is_some_and(|p| parents.contains(&p.kind())))
+        });
+        // Only in the root or in a member of another group: never inside a
+        // function, whose identity could then change with the order.
+        let nested_in_group = match parent {
+            None => true,
+            Some(item) => enclosing_body(parsed, item).is_some_and(|b| groups.contains(&b.id())),
+        };
+        if !allowed || !nested_in_group {
+            continue;
+        }
+        groups.push(body.id());
+        let refusal = parent
+            .filter(|_| !order.order_sensitive_parents.is_empty())
+            .and_then(|p| order_sensitive_parent(parsed, p, body));
+        f(body, refusal);
+    }
+}
+
+/// The body an item stands in: its parent, or its grandparent through a
+/// wrapper (a decorated definition). `None` past a few steps.
+fn enclosing_body<'t>(parsed: &Parsed<'_>, item: Node<'t>) -> Option<Node<'t>> {
+    let mut node = item.parent()?;
+    for _ in 0..3 {
+        if parsed.kinds.body.contains(node.kind_id()) {
+            return Some(node);
+        }
+        node = node.parent()?;
+    }
+    None
+}
+
+/// Why a body's parent (a class) makes definition order observable: an
+/// order-sensitive base, keyword or decorator.
+fn order_sensitive_parent(parsed: &Parsed<'_>, parent: Node<'_>, body: Node<'_>) -> Option<String> {
+    let order = &parsed.lang.table().order;
+    let text = parsed.text;
+    // The header: the parent up to its body, plus the decorators of a
+    // decorated parent.
+    let header = [(parent.start_byte(), body.start_byte())];
+    if let Some(outer) = parent
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+    {
+        let mut cursor = outer.walk();
+        for marker in outer.children(&mut cursor) {
+            if order.marker_kinds.contains(&marker.kind()) && !is_pure_marker(order, parsed, marker)
+            {
+                return Some(format!(
+                    "body fixed: the definition is decorated with `{}`",
+                    marker_name(parsed, marker)
+                ));
+            }
+        }
+    }
+    if let Some(&(start, end)) = header.first() {
+        let mut cursor = parent.walk();
+        let mut found = None;
+        visit_identifiers(parsed, parent, &mut cursor, &mut |node| {
+            if found.is_none() && node.start_byte() >= start && node.end_byte() <= end {
+                let name = &text[node.start_byte()..node.end_byte()];
+                if order.order_sensitive_parents.contains(&name) {
+                    found = Some(name.to_owned());
+                }
+            }
+        });
+        if let Some(name) = found {
+            return Some(format!(
+                "body fixed: `{name}` in the class header makes definition order observable"
+            ));
+        }
+    }
+    None
+}
+
+/// One entry of a body: a movable item or a barrier.
+struct Item<'t> {
+    node: Node<'t>,
+    /// Extent: attached attributes and comments through the item's end.
+    start: usize,
+    end: usize,
+    /// Content identity (keyed; equal for identical items).
+    id: Locator,
+    name: Option<&'t str>,
+    /// Identifiers run at definition time (languages where that exists).
+    refs: Vec<&'t str>,
+    /// What the extent's first line is: 0 comment, 1 marker, 2 the item.
+    lead: u8,
+    /// A comment follows on the item's last line (it would stay behind).
+    trailing_comment: bool,
+}
+
+enum Entry<'t> {
+    Item(Item<'t>),
+    Barrier,
+}
+
+/// The sites of one body (appended to `sites`) and why the rest is fixed
+/// (appended to `refusals`).
+fn group_sites(
+    parsed: &Parsed<'_>,
+    prf: &Prf,
+    body: Node<'_>,
+    sites: &mut Vec<Site>,
+    refusals: &mut Vec<Refusal>,
+) {
+    let entries = entries(parsed, prf, body, refusals);
+    // Runs of items between barriers; stretches of pairable items in a run;
+    // pairs from the start of each stretch.
+    let mut stretch: Vec<&Item<'_>> = Vec::new();
+    let flush =
+        |stretch: &mut Vec<&Item<'_>>, sites: &mut Vec<Site>, refusals: &mut Vec<Refusal>| {
+            for pair in stretch.chunks_exact(2) {
+                match pair_site(parsed, prf, body, pair[0], pair[1]) {
+                    Ok(site) => sites.push(site),
+                    Err(reason) => refusals.push(Refusal {
+                        line: pair[0].node.start_position().row + 1,
+                        reason,
+                    }),
+                }
+            }
+            stretch.clear();
+        };
+    for entry in &entries {
+        match entry {
+            Entry::Item(item) if prf.rank(item.id) < PAIRABLE_BELOW => stretch.push(item),
+            _ => flush(&mut stretch, sites, refusals),
+        }
+    }
+    flush(&mut stretch, sites, refusals);
+}
+
+/// Split a body into items and barriers.
+fn entries<'t>(
+    parsed: &Parsed<'t>,
+    prf: &Prf,
+    body: Node<'t>,
+    refusals: &mut Vec<Refusal>,
+) -> Vec<Entry<'t>> {
+    let order = &parsed.lang.table().order;
+    let kinds = parsed.kinds;
+    let directives = parsed.lang.table().formatter_directives;
+    let mut out: Vec<Entry<'t>> = Vec::new();
+    let mut pending: Vec<Node<'t>> = Vec::new();
+    let mut cursor = body.walk();
+    for child in body.children(&mut cursor) {
+        let kind = child.kind();
+        if kinds.comment.contains(child.kind_id()) {
+            // A comment on the line where the previous item ends is that
+            // item's trailing comment: formatters align what follows under
+            // it, so the item stays.
+            if let Some(Entry::Item(prev)) = out.last_mut() {
+                if pending.is_empty() && prev.node.end_position().row == child.start_position().row
+                {
+                    prev.trailing_comment = true;
+                    continue;
+                }
+            }
+            pending.push(child);
+            continue;
+        }
+        if order.attached.contains(&kind) {
+            pending.push(child);
+            continue;
+        }
+        if !child.is_named() {
+            // Braces of a declaration list.
+            pending.clear();
+            out.push(Entry::Barrier);
+            continue;
+        }
+        // Which pending siblings attach to this item: attributes always,
+        // comments when directly above at the item's column; a free
+        // comment before them is a section header and a barrier.
+        let column = child.start_position().column;
+        let mut first_attached = pending.len();
+        let mut next_start = child.start_position().row;
+        while first_attached > 0 {
+            let node = pending[first_attached - 1];
+            let is_attr = order.attached.contains(&node.kind());
+            let adjacent =
+                node.end_position().row + 1 >= next_start && node.start_position().column == column;
+            if !(is_attr || adjacent) {
+                break;
+            }
+            first_attached -= 1;
+            next_start = node.start_position().row;
+        }
+        let free = &pending[..first_attached];
+        let attached = &pending[first_attached..];
+        let item = classify(parsed, prf, child, attached, free, directives);
+        match item {
+            Ok(item) => out.push(Entry::Item(item)),
+            Err(reason) => {
+                refusals.push(Refusal {
+                    line: child.start_position().row + 1,
+                    reason,
+                });
+                out.push(Entry::Barrier);
+            }
+        }
+        pending.clear();
+    }
+    out
+}
+
+/// An item that may move, or why it may not.
+fn classify<'t>(
+    parsed: &Parsed<'t>,
+    prf: &Prf,
+    node: Node<'t>,
+    attached: &[Node<'t>],
+    free: &[Node<'t>],
+    directives: &[&str],
+) -> Result<Item<'t>, String> {
+    let order = &parsed.lang.table().order;
+    let text = parsed.text;
+    let kind = node.kind();
+    if !order.items.contains(&kind) {
+        return Err(format!("fixed: `{kind}` never moves"));
+    }
+    if node.has_error() {
+        return Err("fixed: syntax error".to_owned());
+    }
+    if order.items_needing_body.contains(&kind) && node.child_by_field_name("body").is_none() {
+        return Err(format!("fixed: `{kind}` without a body"));
+    }
+    if free.iter().any(|n| order.attached.contains(&n.kind())) {
+        return Err("fixed: a comment stands between the item and its attributes".to_owned());
+    }
+    for &marker in attached {
+        if is_comment(parsed, marker) {
+            continue;
+        }
+        if order.marker_kinds.contains(&marker.kind()) && !is_pure_marker(order, parsed, marker) {
+            return Err(format!(
+                "fixed: marked `{}`, which may depend on item order",
+                marker_name(parsed, marker)
+            ));
+        }
+    }
+    let mut markers = Vec::new();
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        if order.marker_kinds.contains(&child.kind()) {
+            markers.push(child);
+        }
+    }
+    for marker in markers {
+        if !is_pure_marker(order, parsed, marker) {
+            return Err(format!(
+                "fixed: decorated `{}`, which may depend on definition order",
+                marker_name(parsed, marker)
+            ));
+        }
+    }
+    for &comment in attached.iter().filter(|&&n| is_comment(parsed, n)) {
+        let body = &text[comment.start_byte()..comment.end_byte()];
+        if order
+            .fixed_comment_prefixes
+            .iter()
+            .any(|p| body.starts_with(p))
+        {
+            return Err("fixed: an inner doc comment must stay first".to_owned());
+        }
+    }
+    let start = attached
+        .first()
+        .map_or(node.start_byte(), |n| n.start_byte());
+    let end = node.end_byte();
+    let extent = &text[start..end];
+    if directives.iter().any(|d| extent.contains(d)) {
+        return Err("fixed: it carries a formatter directive".to_owned());
+    }
+    if order.one_liners_fixed && node.start_position().row == node.end_position().row {
+        return Err(
+            "fixed: a one-line definition (formatters space those apart by rules of their own)"
+                .to_owned(),
+        );
+    }
+    let definition = node.child_by_field_name("definition").unwrap_or(node);
+    let name = definition
+        .child_by_field_name("name")
+        .map(|n| &text[n.start_byte()..n.end_byte()]);
+    let refs = if order.definition_time_code {
+        definition_time_identifiers(parsed, node)
+    } else {
+        Vec::new()
+    };
+    let lead = match attached.first() {
+        Some(&n) if is_comment(parsed, n) => 0,
+        Some(_) => 1,
+        None if definition.id() != node.id() => 1,
+        None => 2,
+    };
+    let mut hasher = prf.locator_hasher();
+    hasher.update(&[ChannelId::ItemOrder as u8, 0]);
+    hasher.update(kind.as_bytes());
+    let container_body = order
+        .containers
+        .contains(&definition.kind())
+        .then(|| definition.child_by_field_name("body"))
+        .flatten();
+    match container_body {
+        // A container: its header and the set of its members' headers,
+        // which trading places inside it does not change. The header keeps
+        // its names: `impl Display for A` and `impl Display for B` differ
+        // only there (a renaming then loses these sites, not the others).
+        Some(body) => {
+            for (token, _) in head_tokens(parsed, node, 2 * ITEM_WINDOW, Some(body)) {
+                hasher.update(&token.to_le_bytes());
+            }
+            let mut members = Vec::new();
+            let mut cursor = body.walk();
+            for member in body.named_children(&mut cursor) {
+                if is_comment(parsed, member) {
+                    continue;
+                }
+                let inner = member.child_by_field_name("definition").unwrap_or(member);
+                let mut member_hasher = prf.locator_hasher();
+                feed_tokens(
+                    &head_tokens(
+                        parsed,
+                        member,
+                        2 * ITEM_WINDOW,
+                        inner.child_by_field_name("body"),
+                    ),
+                    &mut Vec::new(),
+                    &mut member_hasher,
+                );
+                members.push(member_hasher.finish());
+            }
+            members.sort_unstable();
+            for member in members {
+                hasher.update(&member.0);
+            }
+        }
+        None => feed_tokens(
+            &token_window(parsed, node, ITEM_WINDOW),
+            &mut Vec::new(),
+            &mut hasher,
+        ),
+    }
+    Ok(Item {
+        node,
+        start,
+        end,
+        id: hasher.finish(),
+        name,
+        refs,
+        lead,
+        trailing_comment: false,
+    })
+}
+
+fn is_comment(parsed: &Parsed<'_>, node: Node<'_>) -> bool {
+    parsed.kinds.comment.contains(node.kind_id())
+}
+
+/// The site of a pair, or why the pair may not trade places.
+fn pair_site(
+    parsed: &Parsed<'_>,
+    prf: &Prf,
+    body: Node<'_>,
+    a: &Item<'_>,
+    b: &Item<'_>,
+) -> Result<Site, String> {
+    let text = parsed.text;
+    let describe = |item: &Item<'_>| {
+        item.name
+            .map_or_else(|| item.node.kind().to_owned(), |n| format!("`{n}`"))
+    };
+    if a.id == b.id {
+        return Err(format!(
+            "pair fixed: {} and {} look the same",
+            describe(a),
+            describe(b)
+        ));
+    }
+    if a.name.is_some() && a.name == b.name && parsed.lang.table().order.definition_time_code {
+        return Err(format!(
+            "pair fixed: two definitions of {} (the later one wins)",
+            describe(a)
+        ));
+    }
+    if let (Some(name_a), Some(name_b)) = (a.name, b.name) {
+        if a.refs.contains(&name_b) || b.refs.contains(&name_a) {
+            return Err(format!(
+                "pair fixed: {} and {} refer to each other at definition time",
+                describe(a),
+                describe(b)
+            ));
+        }
+    }
+    if b.trailing_comment {
+        return Err(format!(
+            "pair fixed: {} has a trailing comment, which would stay behind",
+            describe(b)
+        ));
+    }
+    if parsed.lang.table().order.same_lead && a.lead != b.lead {
+        return Err(format!(
+            "pair fixed: {} and {} start differently (comment / decorator / keyword)",
+            describe(a),
+            describe(b)
+        ));
+    }
+    let gap = &text[a.end..b.start];
+    let column = |offset: usize| offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_start_blank = |offset: usize| {
+        text[offset - column(offset)..offset]
+            .bytes()
+            .all(|c| c == b' ' || c == b'\t')
+    };
+    if !gap.contains('\n')
+        || !gap.bytes().all(|c| c.is_ascii_whitespace())
+        || column(a.start) != column(b.start)
+        || !line_start_blank(a.start)
+    {
+        return Err(format!(
+            "pair fixed: {} and {} do not stand on lines of their own, or a comment stands between them",
+            describe(a),
+            describe(b)
+        ));
+    }
+    let (low, high) = if a.id < b.id {
+        (a.id, b.id)
+    } else {
+        (b.id, a.id)
+    };
+    let mut hasher = prf.locator_hasher();
+    hasher.update(&[ChannelId::ItemOrder as u8, 1]);
+    hasher.update(&low.0).update(&high.0);
+    let mut replacement = String::with_capacity(b.end - a.start);
+    replacement.push_str(&text[b.start..b.end]);
+    replacement.push_str(gap);
+    replacement.push_str(&text[a.start..a.end]);
+    Ok(Site {
+        channel: ChannelId::ItemOrder,
+        locator: hasher.finish(),
+        class: 0,
+        value: a.id > b.id,
+        byte_offset: a.start,
+        flip: Edit {
+            span: ByteSpan::new(a.start, b.end).ok_or_else(|| "bad span".to_owned())?,
+            replacement,
+        },
+        swap: Some(Swap {
+            parent: body.id(),
+            first: (a.start, a.end),
+            second: (b.start, b.end),
+        }),
+    })
+}
+
+/// Whether a marker (attribute, decorator) is on the allowlist.
+fn is_pure_marker(order: &OrderTable, parsed: &Parsed<'_>, marker: Node<'_>) -> bool {
+    let name = marker_name(parsed, marker);
+    order
+        .pure_markers
+        .iter()
+        .any(|&pure| match pure.strip_prefix("*.") {
+            Some(attr) => name
+                .split_once('.')
+                .is_some_and(|(head, tail)| tail == attr && is_plain_name(head)),
+            None => pure == name,
+        })
+}
+
+fn is_plain_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// A marker's path without arguments: `#[inline(always)]` gives `inline`,
+/// `@x.setter` gives `x.setter`.
+fn marker_name<'t>(parsed: &Parsed<'t>, marker: Node<'_>) -> &'t str {
+    let raw = &parsed.text[marker.start_byte()..marker.end_byte()];
+    let raw = raw
+        .trim_start_matches('@')
+        .trim_start_matches("#[")
+        .trim_start();
+    let end = raw
+        .find(|c: char| c == '(' || c == '=' || c == ']' || c.is_whitespace())
+        .unwrap_or(raw.len());
+    &raw[..end]
+}
+
+/// Identifiers in `node` that run when it is defined: all of them except
+/// inside deferred subtrees (function bodies).
+fn definition_time_identifiers<'t>(parsed: &Parsed<'t>, node: Node<'t>) -> Vec<&'t str> {
+    let mut names = Vec::new();
+    let mut cursor = node.walk();
+    visit_identifiers(parsed, node, &mut cursor, &mut |n| {
+        names.push(&parsed.text[n.start_byte()..n.end_byte()]);
+    });
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Visit the identifiers under `node`, skipping deferred subtrees and
+/// comments. Iterative.
+fn visit_identifiers<'t>(
+    parsed: &Parsed<'t>,
+    node: Node<'t>,
+    cursor: &mut tree_sitter::TreeCursor<'t>,
+    f: &mut impl FnMut(Node<'t>),
+) {
+    let order = &parsed.lang.table().order;
+    cursor.reset(node);
+    let mut parents: Vec<&str> = Vec::new();
+    loop {
+        let current = cursor.node();
+        let deferred = match (parents.last(), cursor.field_name()) {
+            (Some(&parent), Some(field)) => order.deferred.contains(&(parent, field)),
+            _ => false,
+        };
+        if parsed.kinds.identifier.contains(current.kind_id()) {
+            f(current);
+        }
+        if !deferred && cursor.goto_first_child() {
+            parents.push(current.kind());
+            continue;
+        }
+        loop {
+            if parents.is_empty() {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            parents.pop();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::apply_checked;
+    use crate::key::OwnerKey;
+    use crate::lang::Lang;
+    use crate::syntax::{index, parse};
+
+    /// Every site's flip alone re-parses to exactly the declared swap, and
+    /// flipping it twice restores the input.
+    #[test]
+    fn every_single_flip_verifies_and_flips_back() {
+        let rust = "mod m {\n    pub struct A;\n\n    impl A {\n        /// One.\n        pub fn one(&self) -> u32 {\n            1\n        }\n\n        #[inline]\n        pub fn two(&self) -> u32 {\n            2 + 2\n        }\n\n        pub fn three(&self, x: u32) -> u32 {\n            x * 3\n        }\n\n        pub fn four(&self, x: u32) -> u32 {\n            x - 4\n        }\n    }\n\n    fn five() -> &'static str {\n        \"five\"\n    }\n\n    fn six(v: &[u8]) -> usize {\n        v.len() * 6\n    }\n}\n\nconst SEVEN: u32 = 7;\n\nstatic EIGHT: [u8; 8] = [8; 8];\n\nenum Nine {\n    A,\n    B,\n}\n\nstruct Ten(u32);\n";
+        let python = "class A:\n    def one(self):\n        return 1\n\n    @property\n    def two(self):\n        return 2 + 2\n\n    def three(self, x):\n        return x * 3\n\n    def four(self, x):\n        return x - 4\n\n\ndef five():\n    return 'five'\n\n\ndef six(v):\n    return len(v) * 6\n\n\nclass Seven:\n    pass\n\n\ndef eight(*args):\n    return args\n";
+        let mut total = 0;
+        for seed in 0..8u8 {
+            for (lang, src) in [(Lang::Rust, rust), (Lang::Python, python)] {
+                let prf = Prf::new(&OwnerKey::from_seed([seed; 32]));
+                let parsed = parse(lang, src).expect("parse");
+                let index = index(&parsed);
+                let mut sites = Vec::new();
+                ItemOrder.sites(&parsed, &index, &prf, &mut sites);
+                total += sites.len();
+                for site in sites {
+                    let swap = site.swap.expect("a move");
+                    let (text, _) = apply_checked(&parsed, vec![site.flip.clone()], &[swap])
+                        .unwrap_or_else(|e| panic!("{lang}: {e}"));
+                    // The flipped file shows the other value at the same
+                    // locator, and flipping back restores the input.
+                    let again = parse(lang, &text).expect("parse");
+                    let again_index = crate::syntax::index(&again);
+                    let mut after = Vec::new();
+                    ItemOrder.sites(&again, &again_index, &prf, &mut after);
+                    let same = after
+                        .iter()
+                        .find(|s| s.locator == site.locator)
+                        .expect("the site is still found");
+                    assert_eq!(same.value, !site.value);
+                    let (back, _) =
+                        apply_checked(&again, vec![same.flip.clone()], &[same.swap.expect("move")])
+                            .expect("flip back");
+                    assert_eq!(back, src);
+                }
+            }
+        }
+        assert!(total > 16, "only {total} sites over 8 keys");
+    }
+}
+
+#[cfg(test)]
+mod digest_tests {
+    use crate::channel::Swap;
+    use crate::lang::Lang;
+    use crate::syntax::{parse, syntax_digest, syntax_digest_swapped};
+
+    #[test]
+    fn swapped_digest_equals_the_digest_of_the_swapped_text() {
+        let src =
+            "struct A;\n\nimpl X for A {\n    fn f() {}\n}\n\nimpl Y for A {\n    fn g() {}\n}\n";
+        let a = src.find("impl X").unwrap();
+        let a_end = src.find("}\n\nimpl Y").unwrap() + 1;
+        let b = src.find("impl Y").unwrap();
+        let b_end = src.len() - 1;
+        let swapped = format!(
+            "{}{}{}{}{}",
+            &src[..a],
+            &src[b..b_end],
+            &src[a_end..b],
+            &src[a..a_end],
+            &src[b_end..]
+        );
+        let parsed = parse(Lang::Rust, src).unwrap();
+        let new = parse(Lang::Rust, &swapped).unwrap();
+        let swap = Swap {
+            parent: parsed.tree.root_node().id(),
+            first: (a, a_end),
+            second: (b, b_end),
+        };
+        assert_eq!(
+            syntax_digest_swapped(&parsed, &[swap]),
+            syntax_digest(&new),
+            "{swapped}"
+        );
+    }
+}
