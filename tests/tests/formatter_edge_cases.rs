@@ -118,3 +118,147 @@ fn a_form_feed_line_is_a_page_break_not_a_blank_line() {
         assert!(text.contains("\x0c\n"), "page break lost for {recipient}");
     }
 }
+
+/// Items that trade places keep black's blank-line rules: comment-led,
+/// decorated and plain definitions at module and class level, a first
+/// method right after the class line, stubs, overloads and nested classes.
+#[test]
+fn black_keeps_reordered_definitions() {
+    let src = r#"import functools
+
+
+# A comment on alpha.
+def alpha(x):
+    return x + 1
+
+
+# A comment on beta.
+def beta(x):
+    return x * 2
+
+
+@functools.lru_cache
+def gamma(x):
+    return x - 3
+
+
+@functools.lru_cache
+def delta(x):
+    return x // 4
+
+
+def epsilon(x):
+    return x**5
+
+
+def zeta(x):
+    return -x
+
+
+class Outer:
+    def first(self):
+        return 1
+
+    def second(self):
+        return 2
+
+    @property
+    def third(self):
+        return 3
+
+    @property
+    def fourth(self):
+        return 4
+
+    class InnerA:
+        def one(self):
+            return 1
+
+        def two(self):
+            return 2
+
+    class InnerB:
+        x = 1
+
+    def fifth(self): ...
+
+    def sixth(self): ...
+    def seventh(self):
+        return 7
+
+    def eighth(self):
+        return 8
+
+
+class Plain:
+
+    def spaced(self):
+        return "spaced"
+
+    def after(self):
+        return "after"
+"#;
+    let changed = assert_fixed_point_kept(Lang::Python, src);
+    assert!(changed > 8, "only {changed} of 16 copies changed");
+}
+
+/// rustfmt keeps reordered items: doc comments, attributes, derive lists,
+/// one-line items, impl blocks and nested modules.
+#[test]
+fn rustfmt_keeps_reordered_items() {
+    let src = r#"/// Alpha.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Alpha(u32);
+
+/// Beta.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Beta {
+    x: u32,
+}
+
+impl Alpha {
+    /// One.
+    #[inline]
+    pub fn one(&self) -> u32 {
+        self.0 + 1
+    }
+
+    pub fn two(&self) -> u32 {
+        self.0 * 2
+    }
+    pub fn three(&self) -> u32 {
+        self.0 - 3
+    }
+
+    // A plain comment on four.
+    pub fn four(&self) -> u32 {
+        self.0 / 4
+    }
+    pub const FIVE: u32 = 5;
+    fn six() {}
+}
+
+mod inner {
+    pub fn a() -> u32 {
+        1
+    }
+
+    pub fn b() -> u32 {
+        2
+    }
+
+    pub fn c() -> u32 {
+        3
+    }
+}
+
+const SEVEN: u32 = 7;
+static EIGHT: u32 = 8;
+
+fn nine() -> u32 {
+    9
+}
+"#;
+    let changed = assert_fixed_point_kept(Lang::Rust, src);
+    assert!(changed > 8, "only {changed} of 16 copies changed");
+}

@@ -290,3 +290,44 @@ fn inspect_logs_why_items_stay() {
     assert!(b.iter().any(|l| l.contains("`cfg`")), "{b:#?}");
     assert!(b.iter().any(|l| l.contains("macro_definition")), "{b:#?}");
 }
+
+#[test]
+fn std_derives_trade_places_and_other_derives_stay() {
+    let mut src = String::new();
+    for i in 0..12 {
+        src += &format!(
+            "#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]\npub struct S{i} {{\n    pub x: u{},\n}}\n\n",
+            8 << (i % 4)
+        );
+    }
+    let key = test_key(31);
+    let mut moved = false;
+    for r in 0..RECIPIENTS {
+        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
+        let out = tag_source(
+            Lang::Rust,
+            src.as_bytes(),
+            &key,
+            &recipient,
+            &CodeParams::default(),
+        );
+        let text = String::from_utf8(out.output).expect("utf-8");
+        for line in text.lines().filter(|l| l.starts_with("#[derive(")) {
+            let list: Vec<&str> = line["#[derive(".len()..line.len() - 2]
+                .split(", ")
+                .collect();
+            assert_eq!(list.len(), 6, "{line}");
+            // A proc-macro derive is a barrier: it keeps its index, and the
+            // std derives stay on their side of it.
+            assert_eq!(list[2], "Serialize", "vendor-{r}: {line}");
+            let mut left = list[..2].to_vec();
+            left.sort_unstable();
+            assert_eq!(left, ["Clone", "Debug"], "vendor-{r}: {line}");
+            let mut right = list[3..].to_vec();
+            right.sort_unstable();
+            assert_eq!(right, ["Eq", "Hash", "PartialEq"], "vendor-{r}: {line}");
+            moved |= list != ["Debug", "Clone", "Serialize", "PartialEq", "Eq", "Hash"];
+        }
+    }
+    assert!(moved, "no derive list changed for any recipient");
+}

@@ -92,8 +92,12 @@ pub struct OrderTable {
     pub marker_kinds: &'static [&'static str],
     /// Marker names (paths without arguments) that change nothing about
     /// where an item may stand. `*.x` matches `name.x` for any one name
-    /// (a property's `setter`).
+    /// (a property's `setter`); `a.b.*` matches every name under `a.b`.
     pub pure_markers: &'static [&'static str],
+    /// `(marker name, names)`: markers whose argument list may hold these
+    /// names in any order (Rust `#[derive(..)]` of std traits). Neighbours
+    /// in such a list trade places like items do; any other entry stays.
+    pub unordered_marker_lists: &'static [(&'static str, &'static [&'static str])],
     /// Comment prefixes that must stay where they are (Rust inner doc
     /// comments must precede every item).
     pub fixed_comment_prefixes: &'static [&'static str],

@@ -89,6 +89,22 @@ pub(super) static TABLE: LangTable = LangTable {
             "should_panic",
             "rustfmt::skip",
         ],
+        // Each std derive expands to an impl of its own; the list's order
+        // is not observable. Other derives (proc macros) stay put.
+        unordered_marker_lists: &[(
+            "derive",
+            &[
+                "Debug",
+                "Clone",
+                "Copy",
+                "PartialEq",
+                "Eq",
+                "PartialOrd",
+                "Ord",
+                "Hash",
+                "Default",
+            ],
+        )],
         fixed_comment_prefixes: &["//!", "/*!"],
         definition_time_code: false,
         deferred: &[],
