@@ -331,3 +331,49 @@ fn std_derives_trade_places_and_other_derives_stay() {
     }
     assert!(moved, "no derive list changed for any recipient");
 }
+
+/// Blank lines next to and between moved items land in the gaps they
+/// belong to: re-tagging a tagged file changes nothing, for many
+/// recipients, with items at column 0 and indented, blank lines present
+/// and absent around them.
+#[test]
+fn moves_and_blank_lines_together_are_idempotent() {
+    let mut rust = String::from("pub struct Drain {\n    x: u32,\n}\n\n");
+    let mut python = String::from("import os\n\n\n");
+    for i in 0..10 {
+        let gap = if i % 3 == 0 { "" } else { "\n" };
+        rust += &format!(
+            "unsafe impl Send{i} for Drain {{}}\n{gap}impl Drain{i} {{\n    fn a(&self) -> u32 {{\n        let v = {i};\n\n        v + 1\n    }}\n    fn b(&self) -> u32 {{\n        {i} * 2\n    }}\n}}\n{gap}"
+        );
+        python += &format!(
+            "class C{i}:\n    def a(self):\n        v = {i}\n\n        return v\n\n    def b(self):\n        return {i} * 2\n\n\ndef f{i}(x):\n    y = x + {i}\n    return y\n\n\n"
+        );
+    }
+    let key = test_key(37);
+    for (lang, src) in [(Lang::Rust, rust), (Lang::Python, python)] {
+        let mut changed = 0;
+        for r in 0..64 {
+            let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
+            let once = tag_source(
+                lang,
+                src.as_bytes(),
+                &key,
+                &recipient,
+                &CodeParams::default(),
+            );
+            assert!(
+                matches!(once.status, FileStatus::Processed { .. }),
+                "{:?}",
+                once.status
+            );
+            let twice = tag_source(lang, &once.output, &key, &recipient, &CodeParams::default());
+            assert!(
+                twice.output == once.output,
+                "{lang} vendor-{r}: re-tagging changed it:\n{}",
+                String::from_utf8_lossy(&once.output)
+            );
+            changed += usize::from(once.output != src.as_bytes());
+        }
+        assert!(changed > 48, "{lang}: only {changed} of 64 copies changed");
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::channel::{pass_sites, ChannelId, Site, Swap};
+use crate::channel::{all_sites, ChannelId, Site, Swap};
 use crate::code::prf::{Locator, Prf, RecipientPrf};
 use crate::code::tardos::BiasDesign;
 use crate::key::OwnerKey;
@@ -99,61 +99,39 @@ fn tag_text(
     if let Some((line, column)) = parsed.first_error() {
         return Err(SkipReason::ParseErrors { line, column });
     }
-    // First the channels that move code, then the others on the result:
-    // their sites depend on what stands next to what. A tracer reads
-    // every channel from the final text.
+    // Every channel's sites are found on the one parse: sites next to
+    // moved code are hashed by stable identities (see `Channel::sites`), so
+    // the moves and the other edits are planned and applied together.
     let index = index_of(&parsed);
-    let moving = pass_sites(&parsed, &index, prf, true);
-    let chosen = plan(&moving, prf, recipient, params);
-    let moved = if chosen.is_empty() {
-        None
-    } else {
-        let picked: Vec<&Site> = chosen.iter().map(|&i| &moving[i]).collect();
-        let edits = nest_moves(decoded.text, &picked)?;
-        let swaps: Vec<Swap> = picked.iter().filter_map(|site| site.swap).collect();
-        Some(apply_checked(&parsed, edits, &swaps)?)
-    };
-    drop(index);
-    let (text, tree) = match moved {
-        Some((text, tree)) => (std::borrow::Cow::Owned(text), tree),
-        None => (
-            std::borrow::Cow::Borrowed(decoded.text),
-            parsed.tree.clone(),
-        ),
-    };
-    let current = Parsed {
-        lang,
-        text: &text,
-        tree,
-        kinds: parsed.kinds,
-    };
-    let index = index_of(&current);
-    let still = pass_sites(&current, &index, prf, false);
-    let chosen_still = plan(&still, prf, recipient, params);
-    let edits: Vec<Edit> = chosen_still
-        .iter()
-        .map(|&i| still[i].flip.clone())
-        .collect();
-    let final_text = if edits.is_empty() {
-        text.into_owned()
-    } else {
-        apply_checked(&current, edits, &[])?.0
-    };
-    let mut output = Vec::with_capacity(decoded.bom.len() + final_text.len());
+    let sites = all_sites(&parsed, &index, prf);
+    let chosen = plan(&sites, prf, recipient, params);
+    let mut output = Vec::with_capacity(decoded.bom.len() + decoded.text.len() + chosen.len());
     output.extend_from_slice(decoded.bom);
-    output.extend_from_slice(final_text.as_bytes());
+    if chosen.is_empty() {
+        output.extend_from_slice(decoded.text.as_bytes());
+    } else {
+        let picked: Vec<&Site> = chosen.iter().map(|&i| &sites[i]).collect();
+        let swaps: Vec<Swap> = picked.iter().filter_map(|site| site.swap).collect();
+        let edits = if swaps.is_empty() {
+            picked.iter().map(|site| site.flip.clone()).collect()
+        } else {
+            nest_moves(decoded.text, &picked)?
+        };
+        let (text, _) = apply_checked(&parsed, edits, &swaps)?;
+        output.extend_from_slice(text.as_bytes());
+    }
     Ok(TaggedFile {
         output,
         status: FileStatus::Processed {
-            sites: moving.len() + still.len(),
-            edits: chosen.len() + chosen_still.len(),
+            sites: sites.len(),
+            edits: chosen.len(),
         },
     })
 }
 
-/// Flatten flips that move code into non-overlapping edits: a swap inside
-/// one of the extents of another swap (two methods of a class that itself
-/// trades places) is rendered into the outer swap's replacement.
+/// Flatten flips into non-overlapping edits: an edit inside a swap (two
+/// methods of a class that itself trades places, a blank line between the
+/// two items) is rendered into the swap's replacement.
 fn nest_moves(text: &str, sites: &[&Site]) -> Result<Vec<Edit>, SkipReason> {
     let mut moves: Vec<(usize, usize, Option<Swap>, &str)> = sites
         .iter()
@@ -166,8 +144,9 @@ fn nest_moves(text: &str, sites: &[&Site]) -> Result<Vec<Edit>, SkipReason> {
             )
         })
         .collect();
-    // Outer before inner.
-    moves.sort_by_key(|&(start, end, ..)| (start, std::cmp::Reverse(end)));
+    // Outer before inner; an insertion at the very start of a move stands
+    // before it, not inside it.
+    moves.sort_by_key(|&(start, end, ..)| (start, end != start, std::cmp::Reverse(end)));
     let fail = |detail: &str| SkipReason::VerifyFailed {
         detail: detail.to_owned(),
     };
@@ -180,10 +159,20 @@ fn nest_moves(text: &str, sites: &[&Site]) -> Result<Vec<Edit>, SkipReason> {
             .position(|m| m.0 >= end)
             .map_or(moves.len(), |p| i + 1 + p);
         let replacement = render_move(text, &moves[i..inner_end], 0).map_err(fail)?;
-        out.push(Edit {
-            span: ByteSpan::new(start, end).ok_or_else(|| fail("bad span"))?,
-            replacement,
-        });
+        // An insertion right where a move starts: one edit.
+        match out.last_mut() {
+            Some(Edit {
+                span,
+                replacement: before,
+            }) if span.byte_end() == start && span.byte_len() == 0 => {
+                before.push_str(&replacement);
+                *span = ByteSpan::new(span.byte_start(), end).ok_or_else(|| fail("bad span"))?;
+            }
+            _ => out.push(Edit {
+                span: ByteSpan::new(start, end).ok_or_else(|| fail("bad span"))?,
+                replacement,
+            }),
+        }
         i = inner_end;
     }
     Ok(out)
@@ -208,19 +197,23 @@ fn render_move(text: &str, moves: &[Move<'_>], depth: usize) -> Result<String, &
     };
     let (a, b) = (swap.first, swap.second);
     let mut out = String::with_capacity(b.1 - a.0);
-    render_range(text, b.0, b.1, nested, depth, &mut out)?;
-    render_range(text, a.1, b.0, nested, depth, &mut out)?;
-    render_range(text, a.0, a.1, nested, depth, &mut out)?;
+    // An insertion where an extent begins or ends belongs to the gap
+    // between the two (a blank line), never to the moved text.
+    render_range(text, b.0, b.1, nested, depth, false, &mut out)?;
+    render_range(text, a.1, b.0, nested, depth, true, &mut out)?;
+    render_range(text, a.0, a.1, nested, depth, false, &mut out)?;
     Ok(out)
 }
 
-/// Append `text[start..end]` with the moves inside it applied.
+/// Append `text[start..end]` with the moves inside it applied; insertions
+/// at its very ends only when `ends_included`.
 fn render_range(
     text: &str,
     start: usize,
     end: usize,
     moves: &[Move<'_>],
     depth: usize,
+    ends_included: bool,
     out: &mut String,
 ) -> Result<(), &'static str> {
     let mut at = start;
@@ -231,6 +224,11 @@ fn render_range(
             .iter()
             .position(|m| m.0 >= m_end)
             .map_or(moves.len(), |p| i + 1 + p);
+        let at_an_end = m_start == m_end && (m_start == start || m_start == end);
+        if at_an_end && !ends_included {
+            i = group_end;
+            continue;
+        }
         if m_start >= start && m_end <= end {
             if m_start < at {
                 return Err("overlapping moves");

@@ -11,7 +11,7 @@
 
 use tree_sitter::Node;
 
-use super::{Channel, ChannelId, Site};
+use super::{Channel, ChannelId, Site, Units};
 use crate::code::prf::Prf;
 use crate::span::{ByteSpan, Edit};
 use crate::syntax::{feed_tokens, token_window, Index, Parsed};
@@ -26,10 +26,24 @@ impl Channel for BlankLines {
         true
     }
 
-    fn sites(&self, parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf, out: &mut Vec<Site>) {
+    fn sites(
+        &self,
+        parsed: &Parsed<'_>,
+        index: &Index<'_>,
+        prf: &Prf,
+        units: &mut Units,
+        out: &mut Vec<Site>,
+    ) {
         let mut found = Vec::new();
         for &body in &index.bodies {
-            body_sites(parsed, prf, body, &index.containing_starts, &mut found);
+            body_sites(
+                parsed,
+                prf,
+                body,
+                &index.containing_starts,
+                units,
+                &mut found,
+            );
         }
         found.sort_by_key(|site: &Site| site.byte_offset);
         out.extend(found);
@@ -41,6 +55,7 @@ fn body_sites(
     prf: &Prf,
     body: Node<'_>,
     containing_starts: &[usize],
+    units: &Units,
     out: &mut Vec<Site>,
 ) {
     let kinds = parsed.kinds;
@@ -49,7 +64,7 @@ fn body_sites(
         return;
     };
     let mut cursor = body.walk();
-    let mut windows = WindowCache::default();
+    let mut windows = WindowCache::new(units);
     let mut prev: Option<Node<'_>> = None;
     let mut comments: Vec<Node<'_>> = Vec::new();
     for child in body.children(&mut cursor) {
@@ -114,7 +129,7 @@ fn gap_site(
     a: Node<'_>,
     b: Node<'_>,
     comments: &[Node<'_>],
-    windows: &mut WindowCache,
+    windows: &mut WindowCache<'_>,
 ) -> Option<Site> {
     let text = parsed.text.as_bytes();
     let mut line_end = line_end_after(text, a.end_byte());
@@ -194,10 +209,8 @@ fn gap_site(
     hasher.update(&[ChannelId::BlankLines as u8]);
     hasher.update(parsed.lang.table().body_kinds[class].as_bytes());
     let mut names = Vec::new();
-    let window_a = windows.get(parsed, a);
-    feed_tokens(&window_a, &mut names, &mut hasher);
-    let window_b = windows.get(parsed, b);
-    feed_tokens(&window_b, &mut names, &mut hasher);
+    windows.feed(parsed, a, &mut names, &mut hasher);
+    windows.feed(parsed, b, &mut names, &mut hasher);
     Some(Site {
         channel: ChannelId::BlankLines,
         locator: hasher.finish(),
@@ -211,13 +224,40 @@ fn gap_site(
 
 /// The token window of the statement last asked for: consecutive sites
 /// share a statement (the `b` of one gap is the `a` of the next).
-#[derive(Default)]
-struct WindowCache {
+struct WindowCache<'u> {
+    /// Stable identities of nodes that moves change (hashed instead).
+    units: &'u Units,
     node_id: Option<usize>,
     tokens: std::rc::Rc<Vec<(u64, bool)>>,
 }
 
-impl WindowCache {
+impl<'u> WindowCache<'u> {
+    fn new(units: &'u Units) -> Self {
+        WindowCache {
+            units,
+            node_id: None,
+            tokens: std::rc::Rc::default(),
+        }
+    }
+
+    /// Hash `node` into a locator: by its stable identity when moves can
+    /// change it or its neighbours (the site is then the same whichever
+    /// way they went), else by its token window.
+    fn feed(
+        &mut self,
+        parsed: &Parsed<'_>,
+        node: Node<'_>,
+        names: &mut Vec<u64>,
+        hasher: &mut crate::code::prf::LocatorHasher,
+    ) {
+        match self.units.get(node) {
+            Some(unit) => {
+                hasher.update(&[0xfc]).update(&unit.0);
+            }
+            None => feed_tokens(&self.get(parsed, node), names, hasher),
+        }
+    }
+
     fn get(&mut self, parsed: &Parsed<'_>, node: Node<'_>) -> std::rc::Rc<Vec<(u64, bool)>> {
         if self.node_id != Some(node.id()) {
             self.node_id = Some(node.id());

@@ -26,7 +26,7 @@
 
 use tree_sitter::Node;
 
-use super::{Channel, ChannelId, Refusal, Site, Swap};
+use super::{Channel, ChannelId, Refusal, Site, Swap, Units};
 use crate::code::prf::{Locator, Prf};
 use crate::lang::OrderTable;
 use crate::span::{ByteSpan, Edit};
@@ -50,15 +50,18 @@ impl Channel for ItemOrder {
         false
     }
 
-    fn moves_code(&self) -> bool {
-        true
-    }
-
-    fn sites(&self, parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf, out: &mut Vec<Site>) {
+    fn sites(
+        &self,
+        parsed: &Parsed<'_>,
+        index: &Index<'_>,
+        prf: &Prf,
+        units: &mut Units,
+        out: &mut Vec<Site>,
+    ) {
         let mut found = Vec::new();
         for_each_group(parsed, index, |body, parent_refusal| {
             if parent_refusal.is_none() {
-                group_sites(parsed, prf, body, &mut found, &mut Vec::new());
+                group_sites(parsed, prf, body, units, &mut found, &mut Vec::new());
             }
         });
         found.sort_by_key(|site: &Site| site.byte_offset);
@@ -71,7 +74,14 @@ impl Channel for ItemOrder {
                 line: body.start_position().row + 1,
                 reason,
             }),
-            None => group_sites(parsed, prf, body, &mut Vec::new(), out),
+            None => group_sites(
+                parsed,
+                prf,
+                body,
+                &mut Units::default(),
+                &mut Vec::new(),
+                out,
+            ),
         });
     }
 }
@@ -193,44 +203,73 @@ fn group_sites(
     parsed: &Parsed<'_>,
     prf: &Prf,
     body: Node<'_>,
+    units: &mut Units,
     sites: &mut Vec<Site>,
     refusals: &mut Vec<Refusal>,
 ) {
     let entries = entries(parsed, prf, body, refusals);
+    // Containers, movable or not, are identified by what does not move
+    // inside them.
+    let mut cursor = body.walk();
+    for child in body.named_children(&mut cursor) {
+        if container_body(parsed, child).is_some() {
+            units.register(child, stable_id(parsed, prf, child, 0));
+        }
+    }
     // Runs of items between barriers; stretches of pairable items in a run;
     // pairs from the start of each stretch.
     let mut stretch: Vec<&Item<'_>> = Vec::new();
-    let flush =
-        |stretch: &mut Vec<&Item<'_>>, sites: &mut Vec<Site>, refusals: &mut Vec<Refusal>| {
-            for pair in stretch.chunks_exact(2) {
-                match pair_site(parsed, prf, body, pair[0], pair[1]) {
-                    Ok(site) => sites.push(site),
-                    Err(reason) => refusals.push(Refusal {
-                        line: pair[0].node.start_position().row + 1,
-                        reason,
-                    }),
+    let flush = |stretch: &mut Vec<&Item<'_>>,
+                 units: &mut Units,
+                 sites: &mut Vec<Site>,
+                 refusals: &mut Vec<Refusal>| {
+        for pair in stretch.chunks_exact(2) {
+            match pair_site(parsed, prf, body, pair[0], pair[1]) {
+                Ok(site) => {
+                    // Every node of both extents stands for the pair.
+                    let mut cursor = body.walk();
+                    for node in body.children(&mut cursor) {
+                        let inside = |item: &Item<'_>| {
+                            node.start_byte() >= item.start && node.end_byte() <= item.end
+                        };
+                        if inside(pair[0]) || inside(pair[1]) {
+                            units.register(node, site.locator);
+                        }
+                    }
+                    sites.push(site);
                 }
+                Err(reason) => refusals.push(Refusal {
+                    line: pair[0].node.start_position().row + 1,
+                    reason,
+                }),
             }
-            stretch.clear();
-        };
+        }
+        stretch.clear();
+    };
     for entry in &entries {
         match entry {
             Entry::Item(item) if prf.rank(item.id) < PAIRABLE_BELOW => stretch.push(item),
-            _ => flush(&mut stretch, sites, refusals),
+            _ => flush(&mut stretch, units, sites, refusals),
         }
     }
-    flush(&mut stretch, sites, refusals);
+    flush(&mut stretch, units, sites, refusals);
     if !parsed.lang.table().order.unordered_marker_lists.is_empty() {
-        marker_list_sites(parsed, prf, body, sites);
+        marker_list_sites(parsed, prf, body, units, sites);
     }
 }
 
 /// Sites in the argument lists of markers whose entries may stand in any
 /// order (`#[derive(Debug, Clone)]`): the same stretches and pairs as for
-/// items, over the list's entries. A pair's locator also hashes the header
-/// of the item the marker belongs to (with its names: `struct Pattern`),
-/// so equal lists on different items are different positions.
-fn marker_list_sites(parsed: &Parsed<'_>, prf: &Prf, body: Node<'_>, sites: &mut Vec<Site>) {
+/// items, over the list's entries. A pair's locator also hashes the
+/// identity of the item the marker belongs to, so equal lists on different
+/// items are different positions.
+fn marker_list_sites(
+    parsed: &Parsed<'_>,
+    prf: &Prf,
+    body: Node<'_>,
+    units: &mut Units,
+    sites: &mut Vec<Site>,
+) {
     let order = &parsed.lang.table().order;
     let text = parsed.text;
     let mut cursor = body.walk();
@@ -257,18 +296,16 @@ fn marker_list_sites(parsed: &Parsed<'_>, prf: &Prf, body: Node<'_>, sites: &mut
         };
         let mut context = prf.locator_hasher();
         context.update(&[ChannelId::ItemOrder as u8, 2]);
-        for (token, _) in head_tokens(
-            parsed,
-            *item,
-            2 * ITEM_WINDOW,
-            item.child_by_field_name("body"),
-        ) {
-            context.update(&token.to_le_bytes());
-        }
+        context.update(&stable_id(parsed, prf, *item, 0).0);
         let context = context.finish();
         let Some(list) = list_node(marker) else {
             continue;
         };
+        // The marker's tokens change with the list's order; unless it
+        // already stands for a moved pair, its identity is the item's.
+        if units.get(marker).is_none() {
+            units.register(marker, context);
+        }
         // Entries: single names between commas; anything else is fixed.
         let mut entries: Vec<Option<Node<'_>>> = Vec::new();
         let mut current: Vec<Node<'_>> = Vec::new();
@@ -529,44 +566,45 @@ fn classify<'t>(
         None if definition.id() != node.id() => 1,
         None => 2,
     };
+    let id = stable_id(parsed, prf, node, 0);
+    Ok(Item {
+        node,
+        start,
+        end,
+        id,
+        name,
+        refs,
+        lead,
+        trailing_comment: false,
+    })
+}
+
+/// An item's identity, from its content alone and unchanged by any move
+/// this channel makes: for a container (impl block, module, class) its
+/// header and the set of its members' identities, which trading places
+/// inside it does not change; for anything else its token window.
+/// Identifiers count by order of appearance, so a consistent renaming
+/// keeps every identity.
+fn stable_id(parsed: &Parsed<'_>, prf: &Prf, node: Node<'_>, depth: usize) -> Locator {
     let mut hasher = prf.locator_hasher();
     hasher.update(&[ChannelId::ItemOrder as u8, 0]);
-    hasher.update(kind.as_bytes());
-    let container_body = order
-        .containers
-        .contains(&definition.kind())
-        .then(|| definition.child_by_field_name("body"))
-        .flatten();
-    match container_body {
-        // A container: its header and the set of its members' headers,
-        // which trading places inside it does not change. The header keeps
-        // its names: `impl Display for A` and `impl Display for B` differ
-        // only there (a renaming then loses these sites, not the others).
+    hasher.update(node.kind().as_bytes());
+    match container_body(parsed, node).filter(|_| depth < MAX_CONTAINER_DEPTH) {
         Some(body) => {
-            for (token, _) in head_tokens(parsed, node, 2 * ITEM_WINDOW, Some(body)) {
-                hasher.update(&token.to_le_bytes());
-            }
+            feed_tokens(
+                &head_tokens(parsed, node, 2 * ITEM_WINDOW, Some(body)),
+                &mut Vec::new(),
+                &mut hasher,
+            );
+            let order = &parsed.lang.table().order;
             let mut members = Vec::new();
             let mut cursor = body.walk();
             for member in body.named_children(&mut cursor) {
-                // Attributes can change (a derive list's order): members'
-                // own headers identify them.
+                // Attributes can change (a derive list's order).
                 if is_comment(parsed, member) || order.attached.contains(&member.kind()) {
                     continue;
                 }
-                let inner = member.child_by_field_name("definition").unwrap_or(member);
-                let mut member_hasher = prf.locator_hasher();
-                feed_tokens(
-                    &head_tokens(
-                        parsed,
-                        member,
-                        2 * ITEM_WINDOW,
-                        inner.child_by_field_name("body"),
-                    ),
-                    &mut Vec::new(),
-                    &mut member_hasher,
-                );
-                members.push(member_hasher.finish());
+                members.push(stable_id(parsed, prf, member, depth + 1));
             }
             members.sort_unstable();
             for member in members {
@@ -579,16 +617,26 @@ fn classify<'t>(
             &mut hasher,
         ),
     }
-    Ok(Item {
-        node,
-        start,
-        end,
-        id: hasher.finish(),
-        name,
-        refs,
-        lead,
-        trailing_comment: false,
-    })
+    hasher.finish()
+}
+
+/// Containers nested deeper than this are identified by their tokens
+/// (bounded recursion on adversarial nesting).
+const MAX_CONTAINER_DEPTH: usize = 16;
+
+/// The body of items of a container (impl block, module, class).
+fn container_body<'t>(parsed: &Parsed<'_>, node: Node<'t>) -> Option<Node<'t>> {
+    let definition = node.child_by_field_name("definition").unwrap_or(node);
+    if !parsed
+        .lang
+        .table()
+        .order
+        .containers
+        .contains(&definition.kind())
+    {
+        return None;
+    }
+    definition.child_by_field_name("body")
 }
 
 fn is_comment(parsed: &Parsed<'_>, node: Node<'_>) -> bool {
@@ -799,7 +847,7 @@ mod tests {
                 let parsed = parse(lang, src).expect("parse");
                 let index = index(&parsed);
                 let mut sites = Vec::new();
-                ItemOrder.sites(&parsed, &index, &prf, &mut sites);
+                ItemOrder.sites(&parsed, &index, &prf, &mut Units::default(), &mut sites);
                 total += sites.len();
                 for site in sites {
                     let swap = site.swap.expect("a move");
@@ -810,7 +858,13 @@ mod tests {
                     let again = parse(lang, &text).expect("parse");
                     let again_index = crate::syntax::index(&again);
                     let mut after = Vec::new();
-                    ItemOrder.sites(&again, &again_index, &prf, &mut after);
+                    ItemOrder.sites(
+                        &again,
+                        &again_index,
+                        &prf,
+                        &mut Units::default(),
+                        &mut after,
+                    );
                     let same = after
                         .iter()
                         .find(|s| s.locator == site.locator)

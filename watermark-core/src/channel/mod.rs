@@ -32,7 +32,8 @@ pub enum ChannelId {
 }
 
 impl ChannelId {
-    /// Every channel.
+    /// Every channel. Channels that move code come first: they register
+    /// the stable identities the others hash.
     pub const ALL: [ChannelId; 2] = [ChannelId::ItemOrder, ChannelId::BlankLines];
 
     /// Stable name, used in reports and JSON.
@@ -105,17 +106,24 @@ pub(crate) trait Channel: Sync {
     /// as the original did (so a reader sees the author's density).
     fn preserves_density(&self) -> bool;
 
-    /// Whether flips move code (rather than whitespace). Such channels are
-    /// applied first, in a pass of their own, and the others find their
-    /// sites in the result; a tracer reads them all from one parse.
-    fn moves_code(&self) -> bool {
-        false
-    }
-
-    /// Append every site of the file to `out`, in byte order.
-    fn sites(&self, parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf, out: &mut Vec<Site>);
+    /// Append every site of the file to `out`, in byte order. A channel
+    /// whose flips move code registers in `units` an identity for every
+    /// node whose content or neighbours its flips can change (a moved item,
+    /// a reordered list); channels that hash a site's neighbours use that
+    /// identity for such a node instead of its tokens, so every site is the
+    /// same whichever way the moves went, and all channels are planned and
+    /// applied together in one pass over one parse.
+    fn sites(
+        &self,
+        parsed: &Parsed<'_>,
+        index: &Index<'_>,
+        prf: &Prf,
+        units: &mut Units,
+        out: &mut Vec<Site>,
+    );
 
     /// Append why the channel leaves things in place.
+    #[allow(clippy::unused_self)]
     fn refusals(
         &self,
         _parsed: &Parsed<'_>,
@@ -126,28 +134,33 @@ pub(crate) trait Channel: Sync {
     }
 }
 
-/// Every site of a parsed file, over all channels.
-pub(crate) fn all_sites(parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf) -> Vec<Site> {
-    let mut sites = Vec::new();
-    for id in ChannelId::ALL {
-        id.channel().sites(parsed, index, prf, &mut sites);
-    }
-    sites
+/// Stable identities of the nodes that moves can change (see
+/// `Channel::sites`), by node id.
+#[derive(Debug, Default)]
+pub(crate) struct Units {
+    by_node: std::collections::HashMap<usize, Locator>,
 }
 
-/// The sites of the channels that move code (`moves == true`) or of the
-/// others.
-pub(crate) fn pass_sites(
-    parsed: &Parsed<'_>,
-    index: &Index<'_>,
-    prf: &Prf,
-    moves: bool,
-) -> Vec<Site> {
+impl Units {
+    /// Give `node` the identity `id`.
+    pub(crate) fn register(&mut self, node: tree_sitter::Node<'_>, id: Locator) {
+        self.by_node.insert(node.id(), id);
+    }
+
+    /// The identity registered for `node`, if any.
+    pub(crate) fn get(&self, node: tree_sitter::Node<'_>) -> Option<Locator> {
+        self.by_node.get(&node.id()).copied()
+    }
+}
+
+/// Every site of a parsed file, over all channels (in [`ChannelId::ALL`]
+/// order: channels that move code come first and register their units).
+pub(crate) fn all_sites(parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf) -> Vec<Site> {
     let mut sites = Vec::new();
+    let mut units = Units::default();
     for id in ChannelId::ALL {
-        if id.channel().moves_code() == moves {
-            id.channel().sites(parsed, index, prf, &mut sites);
-        }
+        id.channel()
+            .sites(parsed, index, prf, &mut units, &mut sites);
     }
     sites
 }
