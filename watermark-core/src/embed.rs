@@ -311,7 +311,7 @@ pub(crate) fn apply_checked(
     // re-parse from scratch and require the very same tree.
     let mut old = parsed.tree.clone();
     let lines = LineIndex::new(source);
-    for edit in plan.edits().iter().rev() {
+    for edit in describe_for_reuse(source, plan.edits(), swaps).iter().rev() {
         old.edit(&lines.input_edit(edit));
     }
     let reparsed = reparse(parsed.lang, &text, &old)?;
@@ -330,16 +330,21 @@ pub(crate) fn apply_checked(
             "tagged text has a syntax error at {line}:{column}"
         )));
     }
-    let whitespace_only = swaps.is_empty()
-        && plan.edits().iter().all(|edit| {
-            let replaced = &source[edit.span.byte_start()..edit.span.byte_end()];
-            is_whitespace(replaced) && is_whitespace(&edit.replacement)
-        });
-    let same = if whitespace_only {
-        let same = same_program(parsed, &reparsed);
+    // Cheap when the edits only moved whitespace and declared swaps: the
+    // re-parse reused every untouched subtree and only the paths to the
+    // edits are compared. Any other edit: full digests.
+    let declared = plan.edits().iter().all(|edit| {
+        let replaced = &source[edit.span.byte_start()..edit.span.byte_end()];
+        let is_swap = swaps
+            .iter()
+            .any(|s| s.first.0 >= edit.span.byte_start() && s.second.1 <= edit.span.byte_end());
+        is_swap || (is_whitespace(replaced) && is_whitespace(&edit.replacement))
+    });
+    let same = if declared {
+        let same = same_program(parsed, &reparsed, swaps);
         debug_assert_eq!(
             same,
-            syntax_digest(&reparsed) == syntax_digest(parsed),
+            syntax_digest(&reparsed) == syntax_digest_swapped(parsed, swaps),
             "same_program disagrees with the digests"
         );
         same
@@ -376,6 +381,60 @@ pub(crate) fn apply_verified(
             edits: edit_count,
         },
     })
+}
+
+/// The same rewrite as `edits`, described so that tree-sitter can reuse
+/// the larger of two swapped extents: `A gap B -> B gap A` as "delete
+/// `A gap`, insert `gap A` after `B`" (or the mirror image), when that
+/// extent's text is unchanged. All in original coordinates, sorted.
+fn describe_for_reuse(source: &str, edits: &[Edit], swaps: &[Swap]) -> Vec<Edit> {
+    let mut out = Vec::with_capacity(edits.len() + swaps.len());
+    for edit in edits {
+        let (start, end) = (edit.span.byte_start(), edit.span.byte_end());
+        let swap = swaps
+            .iter()
+            .find(|s| s.first.0 == start && s.second.1 == end);
+        let Some(swap) = swap else {
+            out.push(edit.clone());
+            continue;
+        };
+        let (a, b) = (swap.first, swap.second);
+        let text_a = &source[a.0..a.1];
+        let text_b = &source[b.0..b.1];
+        let new = edit.replacement.as_str();
+        let after_b = new
+            .strip_prefix(text_b)
+            .filter(|_| text_b.len() >= text_a.len());
+        if let Some(after_b) = after_b {
+            // Keep B: delete `A gap`, then insert the rest after B.
+            if let Some(gone) = ByteSpan::new(a.0, b.0) {
+                out.push(Edit {
+                    span: gone,
+                    replacement: String::new(),
+                });
+                out.push(Edit {
+                    span: ByteSpan::empty(b.1),
+                    replacement: after_b.to_owned(),
+                });
+                continue;
+            }
+        } else if let Some(before_a) = new.strip_suffix(text_a) {
+            // Keep A: insert `B gap` before it, then delete `gap B`.
+            if let Some(gone) = ByteSpan::new(a.1, b.1) {
+                out.push(Edit {
+                    span: ByteSpan::empty(a.0),
+                    replacement: before_a.to_owned(),
+                });
+                out.push(Edit {
+                    span: gone,
+                    replacement: String::new(),
+                });
+                continue;
+            }
+        }
+        out.push(edit.clone());
+    }
+    out
 }
 
 fn is_whitespace(text: &str) -> bool {

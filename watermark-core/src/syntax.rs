@@ -536,29 +536,15 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
             continue;
         }
         let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
-        let at = |offset: usize| {
-            children
-                .iter()
-                .position(|c| c.start_byte() >= offset)
-                .unwrap_or(children.len())
-        };
-        let mut order = Vec::with_capacity(children.len());
-        let mut next = 0;
-        for swap in swaps.iter().filter(|s| s.parent == node.id()) {
-            let (a0, a1) = (at(swap.first.0), at(swap.first.1));
-            let (b0, b1) = (at(swap.second.0), at(swap.second.1));
-            if a0 < next || !(a0 <= a1 && a1 <= b0 && b0 <= b1) {
+        let order = if swaps.iter().any(|s| s.parent == node.id()) {
+            permuted(&children, &swaps, node.id()).unwrap_or_else(|| {
                 // Malformed: make the digests differ.
                 digest.feed(&[0xee]);
-                continue;
-            }
-            order.extend_from_slice(&children[next..a0]);
-            order.extend_from_slice(&children[b0..b1]);
-            order.extend_from_slice(&children[a1..b0]);
-            order.extend_from_slice(&children[a0..a1]);
-            next = b1;
-        }
-        order.extend_from_slice(&children[next..]);
+                children
+            })
+        } else {
+            children
+        };
         stack.push(Step::Leave(node));
         stack.extend(order.into_iter().rev().map(Step::Enter));
     }
@@ -567,15 +553,16 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
 }
 
 /// Whether `new`, re-parsed incrementally from an edited copy of
-/// `original`'s tree after edits that only replaced whitespace with
-/// whitespace, is the same program: same tree shape, node kinds and token
+/// `original`'s tree after edits that replaced whitespace with whitespace
+/// and exchanged the sibling extents of `swaps`, is the same program up to
+/// exactly those exchanges: same tree shape, node kinds and token
 /// texts, comments aside. Inner nodes the incremental parse reused from the
 /// original are the same objects (equal ids) and are not descended into;
 /// leaves are always compared by text (small leaves are stored inline, so
 /// their ids do not identify them). Equivalent to comparing
 /// [`syntax_digest`]s for such edits, and much cheaper: only the paths to
 /// the edits are visited. Debug builds check the equivalence every time.
-pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>) -> bool {
+pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swap]) -> bool {
     let kinds = original.kinds;
     let is_leaf = |n: Node<'_>| kinds.literal.contains(n.kind_id()) || n.child_count() == 0;
     let mut stack = vec![(original.tree.root_node(), new.tree.root_node())];
@@ -601,7 +588,14 @@ pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>) -> bool {
         }
         let not_comment = |n: &Node<'_>| !kinds.comment.contains(n.kind_id());
         kids_a.clear();
-        kids_a.extend(a.children(&mut cursor_a).filter(not_comment));
+        kids_a.extend(a.children(&mut cursor_a));
+        if swaps.iter().any(|s| s.parent == a.id()) {
+            match permuted(&kids_a, swaps, a.id()) {
+                Some(order) => kids_a = order,
+                None => return false,
+            }
+        }
+        kids_a.retain(not_comment);
         kids_b.clear();
         kids_b.extend(b.children(&mut cursor_b).filter(not_comment));
         if kids_a.len() != kids_b.len() {
@@ -610,6 +604,35 @@ pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>) -> bool {
         stack.extend(kids_a.iter().copied().zip(kids_b.iter().copied()));
     }
     true
+}
+
+/// `children` of the node `parent` with the extents of each of its swaps
+/// exchanged; `None` if a swap does not fit the children.
+fn permuted<'t>(children: &[Node<'t>], swaps: &[Swap], parent: usize) -> Option<Vec<Node<'t>>> {
+    let at = |offset: usize| {
+        children
+            .iter()
+            .position(|c| c.start_byte() >= offset)
+            .unwrap_or(children.len())
+    };
+    let mut mine: Vec<&Swap> = swaps.iter().filter(|s| s.parent == parent).collect();
+    mine.sort_unstable_by_key(|s| s.first.0);
+    let mut order = Vec::with_capacity(children.len());
+    let mut next = 0;
+    for swap in mine {
+        let (a0, a1) = (at(swap.first.0), at(swap.first.1));
+        let (b0, b1) = (at(swap.second.0), at(swap.second.1));
+        if a0 < next || !(a0 <= a1 && a1 <= b0 && b0 <= b1) {
+            return None;
+        }
+        order.extend_from_slice(&children[next..a0]);
+        order.extend_from_slice(&children[b0..b1]);
+        order.extend_from_slice(&children[a1..b0]);
+        order.extend_from_slice(&children[a0..a1]);
+        next = b1;
+    }
+    order.extend_from_slice(&children[next..]);
+    Some(order)
 }
 
 /// The digest as a visitor, so that it can share a walk. Bytes are

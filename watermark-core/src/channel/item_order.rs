@@ -190,6 +190,9 @@ struct Item<'t> {
     lead: u8,
     /// A comment follows on the item's last line (it would stay behind).
     trailing_comment: bool,
+    /// The sibling nodes of the extent: attached attributes and comments,
+    /// then the item.
+    parts: Vec<Node<'t>>,
 }
 
 enum Entry<'t> {
@@ -207,13 +210,14 @@ fn group_sites(
     sites: &mut Vec<Site>,
     refusals: &mut Vec<Refusal>,
 ) {
-    let entries = entries(parsed, prf, body, refusals);
+    let entries = entries(parsed, prf, body, units, refusals);
     // Containers, movable or not, are identified by what does not move
     // inside them.
     let mut cursor = body.walk();
     for child in body.named_children(&mut cursor) {
         if container_body(parsed, child).is_some() {
-            units.register(child, stable_id(parsed, prf, child, 0));
+            let id = stable_id(parsed, prf, child, 0, units);
+            units.register(child, id);
         }
     }
     // Runs of items between barriers; stretches of pairable items in a run;
@@ -227,12 +231,8 @@ fn group_sites(
             match pair_site(parsed, prf, body, pair[0], pair[1]) {
                 Ok(site) => {
                     // Every node of both extents stands for the pair.
-                    let mut cursor = body.walk();
-                    for node in body.children(&mut cursor) {
-                        let inside = |item: &Item<'_>| {
-                            node.start_byte() >= item.start && node.end_byte() <= item.end
-                        };
-                        if inside(pair[0]) || inside(pair[1]) {
+                    for item in pair {
+                        for &node in &item.parts {
                             units.register(node, site.locator);
                         }
                     }
@@ -296,7 +296,7 @@ fn marker_list_sites(
         };
         let mut context = prf.locator_hasher();
         context.update(&[ChannelId::ItemOrder as u8, 2]);
-        context.update(&stable_id(parsed, prf, *item, 0).0);
+        context.update(&stable_id(parsed, prf, *item, 0, units).0);
         let context = context.finish();
         let Some(list) = list_node(marker) else {
             continue;
@@ -408,11 +408,11 @@ fn entries<'t>(
     parsed: &Parsed<'t>,
     prf: &Prf,
     body: Node<'t>,
+    units: &mut Units,
     refusals: &mut Vec<Refusal>,
 ) -> Vec<Entry<'t>> {
     let order = &parsed.lang.table().order;
     let kinds = parsed.kinds;
-    let directives = parsed.lang.table().formatter_directives;
     let mut out: Vec<Entry<'t>> = Vec::new();
     let mut pending: Vec<Node<'t>> = Vec::new();
     let mut cursor = body.walk();
@@ -461,7 +461,7 @@ fn entries<'t>(
         }
         let free = &pending[..first_attached];
         let attached = &pending[first_attached..];
-        let item = classify(parsed, prf, child, attached, free, directives);
+        let item = classify(parsed, prf, child, attached, free, units);
         match item {
             Ok(item) => out.push(Entry::Item(item)),
             Err(reason) => {
@@ -484,8 +484,9 @@ fn classify<'t>(
     node: Node<'t>,
     attached: &[Node<'t>],
     free: &[Node<'t>],
-    directives: &[&str],
+    units: &mut Units,
 ) -> Result<Item<'t>, String> {
+    let directives = parsed.lang.table().formatter_directives;
     let order = &parsed.lang.table().order;
     let text = parsed.text;
     let kind = node.kind();
@@ -566,7 +567,7 @@ fn classify<'t>(
         None if definition.id() != node.id() => 1,
         None => 2,
     };
-    let id = stable_id(parsed, prf, node, 0);
+    let id = stable_id(parsed, prf, node, 0, units);
     Ok(Item {
         node,
         start,
@@ -576,6 +577,7 @@ fn classify<'t>(
         refs,
         lead,
         trailing_comment: false,
+        parts: attached.iter().copied().chain([node]).collect(),
     })
 }
 
@@ -585,7 +587,16 @@ fn classify<'t>(
 /// inside it does not change; for anything else its token window.
 /// Identifiers count by order of appearance, so a consistent renaming
 /// keeps every identity.
-fn stable_id(parsed: &Parsed<'_>, prf: &Prf, node: Node<'_>, depth: usize) -> Locator {
+fn stable_id(
+    parsed: &Parsed<'_>,
+    prf: &Prf,
+    node: Node<'_>,
+    depth: usize,
+    units: &mut Units,
+) -> Locator {
+    if let Some(&id) = units.ids.get(&node.id()) {
+        return id;
+    }
     let mut hasher = prf.locator_hasher();
     hasher.update(&[ChannelId::ItemOrder as u8, 0]);
     hasher.update(node.kind().as_bytes());
@@ -604,7 +615,7 @@ fn stable_id(parsed: &Parsed<'_>, prf: &Prf, node: Node<'_>, depth: usize) -> Lo
                 if is_comment(parsed, member) || order.attached.contains(&member.kind()) {
                     continue;
                 }
-                members.push(stable_id(parsed, prf, member, depth + 1));
+                members.push(stable_id(parsed, prf, member, depth + 1, units));
             }
             members.sort_unstable();
             for member in members {
@@ -617,7 +628,9 @@ fn stable_id(parsed: &Parsed<'_>, prf: &Prf, node: Node<'_>, depth: usize) -> Lo
             &mut hasher,
         ),
     }
-    hasher.finish()
+    let id = hasher.finish();
+    units.ids.insert(node.id(), id);
+    id
 }
 
 /// Containers nested deeper than this are identified by their tokens

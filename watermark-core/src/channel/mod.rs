@@ -139,6 +139,9 @@ pub(crate) trait Channel: Sync {
 #[derive(Debug, Default)]
 pub(crate) struct Units {
     by_node: std::collections::HashMap<usize, Locator>,
+    /// Memo of items' content identities, by node id (containers hash
+    /// their members', so each is computed once per file).
+    pub(crate) ids: std::collections::HashMap<usize, Locator>,
 }
 
 impl Units {
