@@ -97,7 +97,7 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
                 watermark_core::FileStatus::Processed { sites, edits } => (s + sites, e + edits),
                 _ => (s, e),
             });
-        println!("3. tagged a copy for {recipient:<13} {sites} sites, {edits} blank lines moved");
+        println!("3. tagged a copy for {recipient:<13} {sites} sites, {edits} edits (blank lines, item order)");
         if recipient.as_str() == LEAKER {
             leaked = out;
         }
