@@ -6,10 +6,11 @@
 //! - tagging is idempotent: tagging the output again for the same
 //!   recipient gives the same bytes;
 //! - a changed output is still readable by `Evidence::scan_source`;
-//! - a changed output holds the same non-blank lines as the input, up to
-//!   order: tagging only inserts or removes whole blank lines and moves
-//!   whole items. (That each move is an exact swap of sibling items is
-//!   proved inside `tag_source`, and debug builds re-check every re-parse.)
+//! - a changed output holds the same words as the input, up to order
+//!   (words split at whitespace and `,()[]`): tagging only inserts or
+//!   removes blank lines, moves whole items and reorders derive lists.
+//!   (That each move is an exact swap of siblings is proved inside
+//!   `tag_source`, and debug builds re-check every re-parse.)
 #![no_main]
 
 use std::sync::OnceLock;
@@ -32,16 +33,16 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// The lines of `bytes` (split at `\n`, after a UTF-8 BOM) that hold
-/// anything but whitespace, sorted.
-fn non_blank_lines(bytes: &[u8]) -> Vec<&[u8]> {
+/// The words of `bytes` (after a UTF-8 BOM; split at whitespace and
+/// `,()[]`), sorted.
+fn words(bytes: &[u8]) -> Vec<&[u8]> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut lines: Vec<&[u8]> = bytes
-        .split(|&b| b == b'\n')
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+    let mut words: Vec<&[u8]> = bytes
+        .split(|b| b.is_ascii_whitespace() || b",()[]".contains(b))
+        .filter(|word| !word.is_empty())
         .collect();
-    lines.sort_unstable();
-    lines
+    words.sort_unstable();
+    words
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -80,8 +81,8 @@ fuzz_target!(|data: &[u8]| {
             tagged.status,
         );
         assert!(
-            non_blank_lines(input) == non_blank_lines(&tagged.output),
-            "tagging changed more than blank lines and item order (status {:?})\n\
+            words(input) == words(&tagged.output),
+            "tagging changed more than whitespace and order (status {:?})\n\
              --- input ---\n{}\n--- output ---\n{}",
             tagged.status,
             String::from_utf8_lossy(input),
