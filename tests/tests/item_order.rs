@@ -377,3 +377,36 @@ fn moves_and_blank_lines_together_are_idempotent() {
         assert!(changed > 48, "{lang}: only {changed} of 64 copies changed");
     }
 }
+
+/// Found by fuzzing: a vertical tab between definitions, which tree-sitter
+/// skips as whitespace and the proof of a move does not. Such a file keeps
+/// its order (and still gets its blank-line sites), with no panic.
+#[test]
+fn a_stray_space_character_keeps_the_order() {
+    let filler = python_filler("v");
+    let markers: Vec<String> = (0..6).map(|i| format!("def filler_v_{i}(")).collect();
+    let markers: Vec<&str> = markers.iter().map(String::as_str).collect();
+    let src = format!("{filler}\u{b}def last(x):\n    y = x\n\n    return y\n");
+    let key = test_key(31);
+    for r in 0..RECIPIENTS {
+        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
+        let out = tag_source(
+            Lang::Python,
+            src.as_bytes(),
+            &key,
+            &recipient,
+            &CodeParams::default(),
+        );
+        assert!(
+            matches!(out.status, FileStatus::Processed { .. }),
+            "{:?}",
+            out.status
+        );
+        let text = String::from_utf8(out.output).expect("utf-8");
+        let at = positions(&text, &markers);
+        assert!(
+            at.windows(2).all(|w| w[0] < w[1]),
+            "vendor-{r} moved items:\n{text}"
+        );
+    }
+}

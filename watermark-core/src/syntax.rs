@@ -494,6 +494,9 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
     enum Step<'t> {
         Enter(Node<'t>),
         Leave(Node<'t>),
+        /// Stray bytes between siblings, which stay in place while the
+        /// siblings around them are exchanged.
+        Gap(usize, usize),
     }
     if swaps.is_empty() {
         return syntax_digest(parsed);
@@ -507,19 +510,23 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
             .iter()
             .any(|s| n.start_byte() <= s.first.0 && s.second.1 <= n.end_byte())
     };
-    let mut stack = vec![Step::Enter(parsed.tree.root_node())];
+    let root = parsed.tree.root_node();
+    let mut stack = vec![Step::Enter(root)];
     let mut cursor = parsed.tree.walk();
-    let mut furthest = 0;
     while let Some(step) = stack.pop() {
         let node = match step {
             Step::Leave(node) => {
                 digest.leave(kinds, node);
                 continue;
             }
+            Step::Gap(from, to) => {
+                digest.last_end = from;
+                digest.residue(to);
+                continue;
+            }
             Step::Enter(node) => node,
         };
-        // Inside a permuted parent, text order no longer says where the
-        // previous token ended.
+        // Gaps are fed by `Step::Gap`, in the order of the new text.
         digest.last_end = node.start_byte();
         if !holds_swap(node) {
             let cell = std::cell::RefCell::new(&mut digest);
@@ -528,7 +535,6 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
                 |n| cell.borrow_mut().enter(kinds, n),
                 |n| cell.borrow_mut().leave(kinds, n),
             );
-            furthest = furthest.max(digest.last_end);
             continue;
         }
         if !digest.enter(kinds, node) {
@@ -536,6 +542,16 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
             continue;
         }
         let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+        // The k-th gap (before the k-th child, in text order) stays in
+        // place: in the new text it precedes the k-th child of the new
+        // order.
+        let mut gaps = Vec::with_capacity(children.len() + 1);
+        let mut at = node.start_byte();
+        for child in &children {
+            gaps.push((at, child.start_byte().max(at)));
+            at = at.max(child.end_byte());
+        }
+        let tail = (at, node.end_byte().max(at));
         let order = if swaps.iter().any(|s| s.parent == node.id()) {
             permuted(&children, &swaps, node.id()).unwrap_or_else(|| {
                 // Malformed: make the digests differ.
@@ -546,9 +562,13 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
             children
         };
         stack.push(Step::Leave(node));
-        stack.extend(order.into_iter().rev().map(Step::Enter));
+        stack.push(Step::Gap(tail.0, tail.1));
+        for (child, gap) in order.into_iter().zip(gaps).rev() {
+            stack.push(Step::Enter(child));
+            stack.push(Step::Gap(gap.0, gap.1));
+        }
     }
-    digest.last_end = digest.last_end.max(furthest);
+    digest.last_end = root.end_byte();
     digest.finish()
 }
 
