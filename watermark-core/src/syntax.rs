@@ -520,8 +520,8 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
                 continue;
             }
             Step::Gap(from, to) => {
-                digest.last_end = from;
-                digest.residue(to);
+                // Fed before the next token, as in a walk of the new text.
+                digest.pending.push((from, to));
                 continue;
             }
             Step::Enter(node) => node,
@@ -535,6 +535,11 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
                 |n| cell.borrow_mut().enter(kinds, n),
                 |n| cell.borrow_mut().leave(kinds, n),
             );
+            // Stray bytes at the end of the node move with it.
+            if digest.last_end < node.end_byte() {
+                let from = digest.last_end;
+                digest.pending.push((from, node.end_byte()));
+            }
             continue;
         }
         if !digest.enter(kinds, node) {
@@ -662,6 +667,9 @@ struct Digest<'t> {
     buffer: Vec<u8>,
     text: &'t str,
     last_end: usize,
+    /// Byte ranges whose stray bytes come before the next token (the
+    /// digest of a permuted tree visits text out of order).
+    pending: Vec<(usize, usize)>,
 }
 
 impl<'t> Digest<'t> {
@@ -673,6 +681,7 @@ impl<'t> Digest<'t> {
             buffer: Vec::with_capacity(Self::FLUSH + 1024),
             text,
             last_end: 0,
+            pending: Vec::new(),
         }
     }
 
@@ -688,6 +697,13 @@ impl<'t> Digest<'t> {
     /// whitespace (none in a sane grammar, but never trust that).
     fn residue(&mut self, to: usize) {
         let text = self.text;
+        for (from, until) in std::mem::take(&mut self.pending) {
+            for b in text.get(from..until).unwrap_or_default().bytes() {
+                if !b.is_ascii_whitespace() {
+                    self.feed(&[0xfe, b]);
+                }
+            }
+        }
         if let Some(gap) = text.get(self.last_end..to) {
             for b in gap.bytes().filter(|b| !b.is_ascii_whitespace()) {
                 self.feed(&[0xfe, b]);

@@ -94,21 +94,6 @@ fn for_each_group<'t>(
     mut f: impl FnMut(Node<'t>, Option<String>),
 ) {
     let order = &parsed.lang.table().order;
-    // Characters tree-sitter skips as whitespace but the proof of a move
-    // does not (a vertical tab, a no-break or zero-width space): such a
-    // file keeps its order. Found by fuzzing.
-    if let Some(offset) = parsed.text.find(is_stray_space) {
-        let line = parsed.text[..offset].matches('\n').count() + 1;
-        if let Some(&first) = index.bodies.first() {
-            f(
-                first,
-                Some(format!(
-                    "file fixed: an unusual space character at line {line}"
-                )),
-            );
-        }
-        return;
-    }
     // Bodies in preorder, so an outer group is known before its members.
     let mut groups: Vec<usize> = Vec::new();
     for &body in &index.bodies {
@@ -132,13 +117,6 @@ fn for_each_group<'t>(
             .and_then(|p| order_sensitive_parent(parsed, p, body));
         f(body, refusal);
     }
-}
-
-/// A character that parsers may skip as whitespace but that is not ASCII
-/// whitespace.
-fn is_stray_space(c: char) -> bool {
-    (c.is_whitespace() && !c.is_ascii_whitespace())
-        || matches!(c, '\u{feff}' | '\u{2060}' | '\u{200b}')
 }
 
 /// The body an item stands in: its parent, or its grandparent through a
