@@ -23,6 +23,14 @@ pub enum KeyError {
         /// What the decoder said.
         reason: String,
     },
+    /// The file is not an Ed25519 public key in PEM form.
+    #[error("{}: not an Ed25519 public key in SubjectPublicKeyInfo PEM form ({reason})", path.display())]
+    MalformedPublic {
+        /// The key file.
+        path: PathBuf,
+        /// What the decoder said.
+        reason: String,
+    },
     /// Refusing to overwrite an existing file.
     #[error("{}: already exists; refusing to overwrite it", path.display())]
     Exists {

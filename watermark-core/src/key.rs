@@ -6,8 +6,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, KeypairBytes};
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use ed25519_dalek::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
+};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use crate::error::KeyError;
 
@@ -106,12 +108,88 @@ impl OwnerKey {
     /// A short public identifier: the first 16 hex digits of the BLAKE3
     /// digest of the public key.
     pub fn key_id(&self) -> String {
-        let digest = blake3::hash(self.verifying_key().as_bytes());
-        digest.to_hex()[..16].to_owned()
+        key_id_of(&self.verifying_key())
+    }
+
+    /// The public half, which verifies what this key signs.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey {
+            verifying: self.verifying_key(),
+        }
+    }
+
+    /// An Ed25519 signature over `message`.
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
     }
 
     pub(crate) fn prf_key(&self) -> &[u8; 32] {
         &self.prf
+    }
+}
+
+fn key_id_of(verifying: &VerifyingKey) -> String {
+    let digest = blake3::hash(verifying.as_bytes());
+    digest.to_hex()[..16].to_owned()
+}
+
+/// An owner's public key: verifies signed comments, receipts and ledgers
+/// without the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    verifying: VerifyingKey,
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("key_id", &self.key_id())
+            .finish()
+    }
+}
+
+impl PublicKey {
+    /// Parse a SubjectPublicKeyInfo PEM public key (as `keygen` writes it,
+    /// or `openssl pkey -pubout`).
+    pub fn from_pem(pem: &str) -> Result<Self, String> {
+        VerifyingKey::from_public_key_pem(pem)
+            .map(|verifying| PublicKey { verifying })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Read a public key file.
+    pub fn load(path: &Path) -> Result<Self, KeyError> {
+        let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_pem(&text).map_err(|reason| KeyError::MalformedPublic {
+            path: path.to_owned(),
+            reason,
+        })
+    }
+
+    /// The same identifier as [`OwnerKey::key_id`] of the secret half.
+    pub fn key_id(&self) -> String {
+        key_id_of(&self.verifying)
+    }
+
+    /// The key as SubjectPublicKeyInfo PEM.
+    pub fn to_pem(&self) -> Result<String, KeyError> {
+        self.verifying
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Encode(e.to_string()))
+    }
+
+    /// Whether `signature` is this key's Ed25519 signature over `message`
+    /// (strict verification: no malleable or small-order forms).
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
+            return false;
+        };
+        self.verifying
+            .verify_strict(message, &Signature::from_bytes(&bytes))
+            .is_ok()
     }
 }
 
@@ -165,6 +243,23 @@ mod tests {
         let shown = format!("{key:?}");
         assert!(shown.contains(&key.key_id()));
         assert!(!shown.contains("secret"));
+    }
+
+    #[test]
+    fn the_public_key_verifies_what_the_secret_signs() {
+        let key = OwnerKey::from_seed([7; 32]);
+        let public = PublicKey::from_pem(&key.public_pem().expect("pem")).expect("parse");
+        assert_eq!(public, key.public_key());
+        assert_eq!(public.key_id(), key.key_id());
+        let sig = key.sign(b"delivery");
+        assert!(public.verify(b"delivery", &sig));
+        assert!(!public.verify(b"delivery!", &sig));
+        let mut bad = sig;
+        bad[3] ^= 1;
+        assert!(!public.verify(b"delivery", &bad));
+        assert!(!public.verify(b"delivery", &sig[..63]));
+        let other = OwnerKey::from_seed([8; 32]).public_key();
+        assert!(!other.verify(b"delivery", &sig));
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub use code::tardos::BiasDesign;
 pub use embed::{tag_source, CodeParams, TaggedFile, DEFAULT_DENSITY_SLACK};
 pub use error::{EditError, KeyError, RecipientError, TreeError};
 pub use evidence::{Evidence, Tally};
-pub use key::OwnerKey;
+pub use key::{OwnerKey, PublicKey};
 pub use lang::Lang;
 pub use recipient::Recipient;
 pub use report::{FileReport, FileStatus, NoProgress, Progress, SkipReason};
