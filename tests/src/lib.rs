@@ -205,8 +205,15 @@ fn formatter(root: &Path, lang: &str, check: bool) -> Command {
 /// Run a formatter in place over `files` (relative to `root`), default
 /// settings. Files it cannot parse are left as they are.
 pub fn format_in_place(root: &Path, files: &[PathBuf], lang: &str) {
+    format_in_place_with(root, files, lang, &[]);
+}
+
+/// [`format_in_place`] with extra formatter arguments (a narrower line
+/// width, say, to make the formatter rewrite more).
+pub fn format_in_place_with(root: &Path, files: &[PathBuf], lang: &str, extra: &[&str]) {
     for chunk in files.chunks(200) {
         formatter(root, lang, false)
+            .args(extra)
             .args(chunk)
             .output()
             .expect("run formatter");

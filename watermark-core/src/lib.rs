@@ -57,6 +57,7 @@ mod key;
 pub mod lang;
 mod recipient;
 mod report;
+pub mod signed;
 mod span;
 mod syntax;
 mod trace;

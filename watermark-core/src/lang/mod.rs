@@ -64,6 +64,87 @@ pub struct LangTable {
     pub formatter_directives: &'static [&'static str],
     /// The item-order channel.
     pub order: OrderTable,
+    /// Signed provenance comments.
+    pub signed: SignedTable,
+}
+
+/// Signed provenance comments, per language: the comment syntax, where the
+/// comment goes, and what the code digest it signs ignores. The digest must
+/// not change under the language's usual formatters and must change with
+/// anything that changes what the code means.
+#[derive(Debug)]
+pub struct SignedTable {
+    /// The line-comment opener.
+    pub line_comment: &'static str,
+    /// Whether line 1 or 2 may carry an encoding declaration (Python's
+    /// `# -*- coding: .. -*-`) that must stay there.
+    pub encoding_line: bool,
+    /// Top-level kinds the comment goes after (Rust inner attributes).
+    pub after_kinds: &'static [&'static str],
+    /// Comment prefixes of top-level comments the comment goes after
+    /// (Rust inner doc comments).
+    pub after_comment_prefixes: &'static [&'static str],
+    /// Kinds hashed as their only named child (redundant parentheses).
+    pub transparent: &'static [&'static str],
+    /// Kinds that are mere parentheses when they hold one element and no
+    /// comma (Python parses the target `(a) = b` as a tuple pattern).
+    pub transparent_without_comma: &'static [&'static str],
+    /// `(kind, parent kind)`: the same, only under that parent (rustfmt
+    /// removes nested parentheses only).
+    pub transparent_under: &'static [(&'static str, &'static str)],
+    /// `(kind, child kinds)`: hashed as their only named child when that
+    /// child has one of these kinds (rustfmt adds `;` after a final
+    /// `return`).
+    pub transparent_over: &'static [(&'static str, &'static [&'static str])],
+    /// `(kind, parent kind)`: a block hashed as its only child when that is
+    /// an expression (rustfmt wraps long match arms in blocks).
+    pub single_expression_blocks: &'static [(&'static str, &'static str)],
+    /// Kinds hashed under another name: the parenthesized and bare forms
+    /// of one construct (`(a, b)` and `a, b`).
+    pub aliases: &'static [(&'static str, &'static str)],
+    /// Kinds whose children count as their parent's (Python's
+    /// `type_parameter` in `list[int]`, which a parenthesized annotation
+    /// parses as a plain subscript).
+    pub spliced: &'static [&'static str],
+    /// Float kinds written with a bare dot that black completes (`.5` is
+    /// `0.5`, `5.` is `5.0`).
+    pub zero_padded_floats: &'static [&'static str],
+    /// Tokens that never carry meaning beyond the tree's shape.
+    pub dropped_tokens: &'static [&'static str],
+    /// Kinds where a trailing comma after a single element changes the
+    /// meaning (a one-element tuple); everywhere else trailing commas drop.
+    pub single_trailing_comma_kinds: &'static [&'static str],
+    /// Kinds where a `;` before the closing bracket is optional (rustfmt
+    /// ends the last rule of a `macro_rules!` with one).
+    pub trailing_semicolon_kinds: &'static [&'static str],
+    /// Characters of operator tokens that count one by one (`>>` closing
+    /// two generic lists is `> >`; `>=` after a type is `> =`): a token
+    /// made only of these splits into single characters.
+    pub split_operator_chars: &'static str,
+    /// Kinds whose tokens are hashed as written (macro token trees: what a
+    /// token means there is up to the macro), except that trailing commas
+    /// still drop: rustfmt adds them to macro calls it lays out like
+    /// function calls.
+    pub verbatim: &'static [&'static str],
+    /// `(kind, parent kind)`: empty nodes that mean nothing there
+    /// (`class A():`).
+    pub empty_dropped: &'static [(&'static str, &'static str)],
+    /// Item kinds whose consecutive runs are a set (rustfmt sorts `use`
+    /// lines and `mod foo;` lines); attributes stay with their item.
+    pub sorted_runs: &'static [&'static str],
+    /// Kinds whose children are a set (the braces of a `use`).
+    pub sorted_children: &'static [&'static str],
+    /// Outer attribute kinds that belong to the next item.
+    pub attributes: &'static [&'static str],
+    /// String kinds whose quote character and quote escapes do not count,
+    /// and whose prefix letters are case-insensitive (black normalizes
+    /// them).
+    pub quote_normalized: &'static [&'static str],
+    /// `(statement kind, string kinds)`: a lone string statement (a
+    /// docstring), whose lines black re-indents and strips.
+    pub docstring: Option<(&'static str, &'static [&'static str])>,
+    /// Number kinds whose letters are case-insensitive (`0XFF` = `0xff`).
+    pub case_insensitive_numbers: &'static [&'static str],
 }
 
 /// What the item-order channel may move, per language. Items move only
@@ -221,6 +302,44 @@ mod tests {
                 table.blank_exclude_bodiless,
             ]
             .concat();
+            let signed = &table.signed;
+            names.extend(signed.after_kinds);
+            names.extend(signed.transparent);
+            names.extend(signed.transparent_without_comma);
+            names.extend(signed.verbatim);
+            names.extend(signed.sorted_runs);
+            names.extend(signed.sorted_children);
+            names.extend(signed.attributes);
+            names.extend(signed.quote_normalized);
+            names.extend(signed.single_trailing_comma_kinds);
+            names.extend(signed.trailing_semicolon_kinds);
+            names.extend(signed.spliced);
+            names.extend(signed.zero_padded_floats);
+            names.extend(signed.case_insensitive_numbers);
+            for (a, b) in signed
+                .transparent_under
+                .iter()
+                .chain(signed.single_expression_blocks)
+                .chain(signed.aliases)
+                .chain(signed.empty_dropped)
+            {
+                names.extend([*a, *b]);
+            }
+            for (a, bs) in signed.transparent_over {
+                names.push(a);
+                names.extend(*bs);
+            }
+            if let Some((statement, strings)) = signed.docstring {
+                names.push(statement);
+                names.extend(strings);
+            }
+            for token in signed.dropped_tokens {
+                assert_ne!(
+                    grammar.id_for_node_kind(token, false),
+                    0,
+                    "{lang}: no token {token:?}"
+                );
+            }
             if let Some((statement, only_children)) = table.docstring_kind {
                 names.push(statement);
                 names.extend(only_children);

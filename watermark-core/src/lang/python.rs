@@ -1,6 +1,6 @@
 //! The Python table.
 
-use super::{LangTable, OrderTable};
+use super::{LangTable, OrderTable, SignedTable};
 
 pub(super) static TABLE: LangTable = LangTable {
     name: "python",
@@ -113,5 +113,52 @@ pub(super) static TABLE: LangTable = LangTable {
         ],
         same_lead: true,
         one_liners_fixed: true,
+    },
+    signed: SignedTable {
+        line_comment: "#",
+        encoding_line: true,
+        after_kinds: &[],
+        after_comment_prefixes: &[],
+        // black removes redundant parentheses and adds them around long
+        // expressions; the tree's shape already says what groups what.
+        // Annotations parse into `type` nodes, but into plain expressions
+        // once black wraps them in parentheses: the same expression.
+        transparent: &["parenthesized_expression", "type"],
+        transparent_without_comma: &["tuple_pattern"],
+        transparent_under: &[],
+        transparent_over: &[],
+        single_expression_blocks: &[],
+        // `return (a, b)` / `return a, b`, `for (a, b) in` / `for a, b in`.
+        aliases: &[
+            ("tuple", "expression_list"),
+            ("tuple_pattern", "pattern_list"),
+            ("generic_type", "subscript"),
+            ("union_type", "binary_operator"),
+            ("member_type", "attribute"),
+        ],
+        // Parentheses: see `transparent`; `;` only separates statements.
+        spliced: &["type_parameter"],
+        zero_padded_floats: &["float"],
+        dropped_tokens: &["(", ")", ";"],
+        // `x[a,]` indexes with a tuple, `x[a]` does not; `(a,) = b`
+        // unpacks.
+        single_trailing_comma_kinds: &[
+            "subscript",
+            "tuple",
+            "tuple_pattern",
+            "expression_list",
+            "pattern_list",
+        ],
+        trailing_semicolon_kinds: &[],
+        split_operator_chars: "",
+        verbatim: &[],
+        // `class A():` is `class A:`.
+        empty_dropped: &[("argument_list", "class_definition")],
+        sorted_runs: &[],
+        sorted_children: &[],
+        attributes: &[],
+        quote_normalized: &["string"],
+        docstring: Some(("expression_statement", &["string"])),
+        case_insensitive_numbers: &["integer", "float"],
     },
 };

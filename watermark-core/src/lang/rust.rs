@@ -1,6 +1,6 @@
 //! The Rust table.
 
-use super::{LangTable, OrderTable};
+use super::{LangTable, OrderTable, SignedTable};
 
 pub(super) static TABLE: LangTable = LangTable {
     name: "rust",
@@ -111,5 +111,40 @@ pub(super) static TABLE: LangTable = LangTable {
         order_sensitive_parents: &[],
         same_lead: false,
         one_liners_fixed: false,
+    },
+    signed: SignedTable {
+        line_comment: "//",
+        encoding_line: false,
+        after_kinds: &["inner_attribute_item", "shebang"],
+        after_comment_prefixes: &["//!", "/*!"],
+        // rustfmt keeps parentheses, except nested ones.
+        transparent: &[],
+        transparent_without_comma: &[],
+        transparent_under: &[("parenthesized_expression", "parenthesized_expression")],
+        // `return x` as a block's value and `return x;` (rustfmt's
+        // trailing_semicolon).
+        transparent_over: &[(
+            "expression_statement",
+            &["return_expression", "break_expression", "continue_expression"],
+        )],
+        // rustfmt wraps long match arms in blocks and unwraps closure bodies.
+        single_expression_blocks: &[("block", "match_arm"), ("block", "closure_expression")],
+        aliases: &[],
+        // Match arms: rustfmt adds `,` after expression arms and removes it
+        // after block arms; `;` after items is not an empty statement.
+        spliced: &[],
+        zero_padded_floats: &[],
+        dropped_tokens: &[],
+        single_trailing_comma_kinds: &["tuple_expression", "tuple_type", "tuple_pattern"],
+        trailing_semicolon_kinds: &["macro_definition"],
+        split_operator_chars: "<>=",
+        verbatim: &["token_tree"],
+        empty_dropped: &[],
+        sorted_runs: &["use_declaration", "mod_item"],
+        sorted_children: &["use_list"],
+        attributes: &["attribute_item"],
+        quote_normalized: &[],
+        docstring: None,
+        case_insensitive_numbers: &[],
     },
 };
