@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use watermark_core::signed::{sign_source, verify_source, SignatureStatus};
 use watermark_core::{
-    scan_tree, score, tag_source, tag_tree, ChannelId, CodeParams, Evidence, FileStatus, Lang,
-    NoProgress, Recipient, TraceParams, WalkOptions,
+    scan_tree, score, tag_source, tag_tree_signed, ChannelId, CodeParams, Evidence,
+    FileStatus, Lang, NoProgress, Recipient, SignOptions, TraceParams, WalkOptions,
 };
 use watermark_tests::{
     candidates, copy_tree, corpus, files_under, format_in_place, not_fixed_points, positions_kept,
@@ -18,6 +19,14 @@ use watermark_tests::{
 };
 
 const KEY_SEED: u8 = 11;
+/// Every tagged copy carries signed provenance comments, so that every
+/// check below (test suites, fixed points, determinism, tracing, the
+/// formatters) covers them too.
+const DELIVERY: &str = "corpus-2026-11-27";
+
+fn notice(recipient: &Recipient) -> String {
+    format!("Licensed to {recipient} under agreement #123; do not redistribute.")
+}
 
 struct Tagged {
     _dir: tempfile::TempDir,
@@ -39,16 +48,24 @@ fn tagged() -> &'static Tagged {
         for (i, project) in corpus().into_iter().enumerate() {
             let recipient = all[(i * 37 + 11) % 100].clone();
             let out = root.join(&project.name);
-            tag_tree(
+            let signing =
+                SignOptions::new(DELIVERY, Some(&notice(&recipient)), &[]).expect("sign options");
+            let report = tag_tree_signed(
                 &project.dir,
                 &out,
                 &key,
                 &recipient,
                 &CodeParams::default(),
                 WalkOptions::default(),
+                Some(&signing),
                 &NoProgress,
             )
             .unwrap_or_else(|e| panic!("tagging {}: {e}", project.name));
+            assert!(
+                report.delivered.iter().any(|d| d.signed),
+                "{}: nothing signed",
+                project.name
+            );
             projects.push((project, recipient));
         }
         Tagged {
@@ -208,7 +225,19 @@ fn tagging_is_deterministic_and_idempotent() {
             };
             let original = fs::read(project.dir.join(&rel)).expect("read");
             let first = fs::read(copy.join(&rel)).expect("read copy");
-            let again = tag_source(lang, &original, &key, recipient, &CodeParams::default());
+            let mut again = tag_source(lang, &original, &key, recipient, &CodeParams::default());
+            let path = rel.to_string_lossy().replace('\\', "/");
+            if let Ok(signed) = sign_source(
+                lang,
+                &again.output,
+                &key,
+                recipient,
+                DELIVERY,
+                &path,
+                Some(&notice(recipient)),
+            ) {
+                again.output = signed;
+            }
             assert!(
                 again.output == first,
                 "{}/{}: not deterministic",
@@ -295,13 +324,17 @@ fn formatted_corpus_stays_formatted_after_tagging() {
             };
             let out = work.path().join("tagged").join(&project.name);
             fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
-            tag_tree(
+            // With signed comments: they must keep fixed points too.
+            let signing =
+                SignOptions::new(DELIVERY, Some(&notice(&recipient)), &[]).expect("sign options");
+            tag_tree_signed(
                 &formatted,
                 &out,
                 &key,
                 &recipient,
                 &CodeParams::default(),
                 WalkOptions::default(),
+                Some(&signing),
                 &NoProgress,
             )
             .expect("tag");
@@ -331,7 +364,7 @@ fn a_reformatted_leak_is_still_traced() {
     let all = candidates(100);
     for (lang, ext, kind) in [("rust", "rs", "rust"), ("python", "py", "py")] {
         let work = tempfile::tempdir().expect("tempdir");
-        let (mut kept, mut total) = (0usize, 0usize);
+        let (mut kept, mut total, mut signed_checked) = (0usize, 0usize, 0usize);
         for (project, recipient) in tagged.projects.iter().filter(|(p, _)| p.kind == kind) {
             let copy = tagged.root.join(&project.name);
             let leaked = work.path().join(&project.name);
@@ -342,6 +375,28 @@ fn a_reformatted_leak_is_still_traced() {
             let (after, _) =
                 scan_tree(&leaked, &key, WalkOptions::default(), &NoProgress).expect("scan");
             let (kept_here, total_here) = positions_kept(&before, &after);
+            // The signed comments survive too, still valid.
+            let public = [key.public_key()];
+            for rel in sources(&leaked, ext) {
+                let file_lang = Lang::from_path(&rel).expect("source");
+                let bytes = fs::read(leaked.join(&rel)).expect("read");
+                let found = verify_source(file_lang, &bytes, &public);
+                let was_signed = !verify_source(
+                    file_lang,
+                    &fs::read(copy.join(&rel)).expect("read"),
+                    &public,
+                )
+                .is_empty();
+                if was_signed {
+                    signed_checked += 1;
+                    assert!(
+                        found.len() == 1 && found[0].status == SignatureStatus::Valid,
+                        "{}/{}: signed comment after the formatter: {found:?}",
+                        project.name,
+                        rel.display()
+                    );
+                }
+            }
             kept += kept_here;
             total += total_here;
             let verdict = score(&after, &key, &all, &TraceParams::default());
@@ -361,6 +416,8 @@ fn a_reformatted_leak_is_still_traced() {
                 project.name
             );
         }
+        println!("{lang}: {signed_checked} signed comments still valid after the formatter");
+        assert!(signed_checked > 40, "{lang}: too few signed files checked");
         let survived = kept as f64 / total.max(1) as f64;
         println!(
             "{lang}: {kept} of {total} positions survive the formatter ({:.1} %)",

@@ -53,6 +53,8 @@ pub struct TaggedFile {
     pub output: Vec<u8>,
     /// What happened.
     pub status: FileStatus,
+    /// Sites found per channel (empty when the file was skipped).
+    pub channel_sites: Vec<(ChannelId, usize)>,
 }
 
 /// The rendered value recipient `r` must show at locator `l`:
@@ -83,6 +85,7 @@ pub fn tag_source(
         Err(reason) => TaggedFile {
             output: bytes.to_vec(),
             status: FileStatus::Skipped(reason),
+            channel_sites: Vec::new(),
         },
     }
 }
@@ -120,12 +123,17 @@ fn tag_text(
         let (text, _) = apply_checked(&parsed, edits, &swaps)?;
         output.extend_from_slice(text.as_bytes());
     }
+    let channel_sites = ChannelId::ALL
+        .iter()
+        .map(|&id| (id, sites.iter().filter(|s| s.channel == id).count()))
+        .collect();
     Ok(TaggedFile {
         output,
         status: FileStatus::Processed {
             sites: sites.len(),
             edits: chosen.len(),
         },
+        channel_sites,
     })
 }
 
@@ -380,6 +388,7 @@ pub(crate) fn apply_verified(
             sites: site_count,
             edits: edit_count,
         },
+        channel_sites: Vec::new(),
     })
 }
 

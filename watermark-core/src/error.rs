@@ -106,6 +106,14 @@ pub enum TreeError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A file could not carry a signed comment.
+    #[error("{}: cannot sign: {message}", path.display())]
+    Sign {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// Walking the input tree failed.
     #[error("walking {}: {message}", path.display())]
     Walk {

@@ -100,6 +100,9 @@ pub enum SignError {
     /// The notice spans lines or is too long.
     #[error("the notice must be one line of at most {MAX_NOTICE_BYTES} bytes")]
     BadNotice,
+    /// A file-selection glob does not parse.
+    #[error("bad glob: {0}")]
+    BadGlob(String),
     /// The delivery id or path is empty or too long.
     #[error("{0} must be 1 to {MAX_FIELD_BYTES} bytes")]
     BadField(&'static str),

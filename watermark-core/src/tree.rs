@@ -16,6 +16,9 @@ use crate::key::OwnerKey;
 use crate::lang::Lang;
 use crate::recipient::Recipient;
 use crate::report::{FileReport, FileStatus, Progress};
+use crate::signed::{sign_source, SignError};
+use sha2::{Digest as _, Sha256};
+use std::collections::BTreeMap;
 use crate::syntax::{decode, index, parse};
 
 /// How a tree is walked.
@@ -139,6 +142,73 @@ impl Entry {
 pub struct TagReport {
     /// One report per file, in path order.
     pub files: Vec<FileReport>,
+    /// Every delivered regular file (not symlinks), in path order: what a
+    /// receipt lists.
+    pub delivered: Vec<Delivered>,
+    /// Sites found per channel over the whole run.
+    pub channel_sites: BTreeMap<String, usize>,
+}
+
+/// One delivered file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivered {
+    /// Path in the delivery, `/`-separated.
+    pub path: String,
+    /// SHA-256 of the delivered bytes, lower-case hex.
+    pub sha256: String,
+    /// Whether it carries a signed provenance comment.
+    pub signed: bool,
+}
+
+/// Signed provenance comments for a tag run.
+#[derive(Debug, Clone)]
+pub struct SignOptions {
+    /// The delivery (this run), signed into every comment.
+    pub delivery_id: String,
+    /// The human line above each signature, if any.
+    pub notice: Option<String>,
+    /// Only files whose path in the delivery matches get a comment (all
+    /// source files when `None`).
+    pub only: Option<globset::GlobSet>,
+}
+
+impl SignOptions {
+    /// Checked options: `globs` select the files to sign (all source files
+    /// when empty).
+    pub fn new(
+        delivery_id: &str,
+        notice: Option<&str>,
+        globs: &[String],
+    ) -> Result<Self, SignError> {
+        if let Some(notice) = notice {
+            if notice.len() > crate::signed::MAX_NOTICE_BYTES || notice.contains(['\n', '\r']) {
+                return Err(SignError::BadNotice);
+            }
+        }
+        if delivery_id.is_empty() || delivery_id.len() > 200 {
+            return Err(SignError::BadField("the delivery id"));
+        }
+        let only = if globs.is_empty() {
+            None
+        } else {
+            let mut builder = globset::GlobSetBuilder::new();
+            for glob in globs {
+                builder.add(
+                    globset::Glob::new(glob).map_err(|e| SignError::BadGlob(e.to_string()))?,
+                );
+            }
+            Some(builder.build().map_err(|e| SignError::BadGlob(e.to_string()))?)
+        };
+        Ok(SignOptions {
+            delivery_id: delivery_id.to_owned(),
+            notice: notice.map(str::to_owned),
+            only,
+        })
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        self.only.as_ref().is_none_or(|set| set.is_match(path))
+    }
 }
 
 /// Tag every source file of `input` for `recipient` into the new path
@@ -154,6 +224,23 @@ pub fn tag_tree(
     recipient: &Recipient,
     params: &CodeParams,
     options: WalkOptions,
+    progress: &dyn Progress,
+) -> Result<TagReport, TreeError> {
+    tag_tree_signed(input, output, key, recipient, params, options, None, progress)
+}
+
+/// [`tag_tree`], and with `signing` a signed provenance comment in every
+/// source file it selects (see [`crate::signed`]). A file that cannot carry
+/// one (it does not parse) is delivered without and reported.
+#[allow(clippy::too_many_arguments)]
+pub fn tag_tree_signed(
+    input: &Path,
+    output: &Path,
+    key: &OwnerKey,
+    recipient: &Recipient,
+    params: &CodeParams,
+    options: WalkOptions,
+    signing: Option<&SignOptions>,
     progress: &dyn Progress,
 ) -> Result<TagReport, TreeError> {
     check_output(input, output)?;
@@ -186,7 +273,7 @@ pub fn tag_tree(
                 } else {
                     staging.join(&entry.rel)
                 };
-                let report = tag_one(entry, &dest, key, recipient, params);
+                let report = tag_one(entry, &dest, key, recipient, params, signing);
                 progress.advance();
                 report
             })
@@ -200,7 +287,7 @@ pub fn tag_tree(
         }
         Ok(reports)
     })();
-    let files = match result {
+    let outcomes = match result {
         Ok(files) => files,
         Err(err) => {
             let _ = fs::remove_dir_all(&staging).or_else(|_| fs::remove_file(&staging));
@@ -214,7 +301,41 @@ pub fn tag_tree(
             source,
         });
     }
-    Ok(TagReport { files })
+    let mut files = Vec::with_capacity(outcomes.len());
+    let mut delivered = Vec::with_capacity(outcomes.len());
+    let mut channel_sites: BTreeMap<String, usize> = ChannelId::ALL
+        .iter()
+        .map(|id| (id.name().to_owned(), 0))
+        .collect();
+    for outcome in outcomes {
+        for (id, count) in &outcome.channel_sites {
+            *channel_sites.entry(id.name().to_owned()).or_default() += count;
+        }
+        if let Some(file) = outcome.delivered {
+            delivered.push(file);
+        }
+        files.push(outcome.report);
+    }
+    Ok(TagReport {
+        files,
+        delivered,
+        channel_sites,
+    })
+}
+
+/// One file's part of a tag run.
+struct TagOutcome {
+    report: FileReport,
+    delivered: Option<Delivered>,
+    channel_sites: Vec<(ChannelId, usize)>,
+}
+
+/// `rel` with `/` separators, as a receipt and a signed comment name it.
+fn delivery_path(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn tag_one(
@@ -223,7 +344,8 @@ fn tag_one(
     key: &OwnerKey,
     recipient: &Recipient,
     params: &CodeParams,
-) -> Result<FileReport, TreeError> {
+    signing: Option<&SignOptions>,
+) -> Result<TagOutcome, TreeError> {
     let rel = if entry.rel.as_os_str().is_empty() {
         PathBuf::from(entry.abs.file_name().unwrap_or_default())
     } else {
@@ -232,28 +354,80 @@ fn tag_one(
     if entry.kind == EntryKind::Symlink {
         let target = fs::read_link(&entry.abs).map_err(io_err(&entry.abs))?;
         make_symlink(&target, dest)?;
-        return Ok(FileReport {
-            path: rel,
-            lang: None,
-            status: FileStatus::Symlink,
+        return Ok(TagOutcome {
+            report: FileReport {
+                path: rel,
+                lang: None,
+                status: FileStatus::Symlink,
+            },
+            delivered: None,
+            channel_sites: Vec::new(),
         });
     }
     let bytes = fs::read(&entry.abs).map_err(io_err(&entry.abs))?;
     let lang = Lang::from_path(&entry.abs);
-    let (output, status) = match lang {
+    let path = delivery_path(&rel);
+    let mut signed = false;
+    let (output, mut status, channel_sites) = match lang {
         Some(lang) => {
             let tagged = tag_source(lang, &bytes, key, recipient, params);
-            (tagged.output, tagged.status)
+            (tagged.output, tagged.status, tagged.channel_sites)
         }
-        None => (bytes, FileStatus::Copied),
+        None => (bytes, FileStatus::Copied, Vec::new()),
+    };
+    let output = match (lang, signing) {
+        (Some(lang), Some(signing)) if signing.wants(&path) => {
+            match sign_source(
+                lang,
+                &output,
+                key,
+                recipient,
+                &signing.delivery_id,
+                &path,
+                signing.notice.as_deref(),
+            ) {
+                Ok(with_comment) => {
+                    signed = true;
+                    with_comment
+                }
+                Err(SignError::Source(reason)) => {
+                    // Unsignable (it does not parse): delivered as tagged,
+                    // and reported unless it was skipped anyway.
+                    if matches!(status, FileStatus::Processed { .. }) {
+                        status = FileStatus::Skipped(reason);
+                    }
+                    output
+                }
+                Err(e) => {
+                    return Err(TreeError::Sign {
+                        path: entry.abs.clone(),
+                        message: e.to_string(),
+                    })
+                }
+            }
+        }
+        _ => output,
     };
     fs::write(dest, &output).map_err(io_err(dest))?;
     copy_mode(&entry.abs, dest)?;
-    Ok(FileReport {
-        path: rel,
-        lang,
-        status,
+    let sha256 = hex(&Sha256::digest(&output));
+    Ok(TagOutcome {
+        report: FileReport {
+            path: rel,
+            lang,
+            status,
+        },
+        delivered: Some(Delivered {
+            path,
+            sha256,
+            signed,
+        }),
+        channel_sites,
     })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn copy_mode(from: &Path, to: &Path) -> Result<(), TreeError> {
