@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 
 use watermark_core::signed::{sign_source, verify_source, SignatureStatus};
 use watermark_core::{
-    scan_tree, score, tag_source, tag_tree_signed, ChannelId, CodeParams, Evidence,
-    FileStatus, Lang, NoProgress, Recipient, SignOptions, TraceParams, WalkOptions,
+    scan_tree, score, tag_source, tag_tree_signed, ChannelId, CodeParams, Evidence, FileStatus,
+    Lang, NoProgress, Recipient, SignOptions, TraceParams, WalkOptions,
 };
 use watermark_tests::{
     candidates, copy_tree, corpus, files_under, format_in_place, not_fixed_points, positions_kept,

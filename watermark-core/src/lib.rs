@@ -77,6 +77,6 @@ pub use span::{ByteSpan, Edit, EditPlan};
 pub use syntax::MAX_FILE_BYTES;
 pub use trace::{score, CandidateScore, TraceParams, Verdict};
 pub use tree::{
-    inspect_tree, scan_tree, tag_tree, tag_tree_signed, ChannelCapacity, Delivered, SignOptions, ChannelRefusal, FileInspection, TagReport,
-    WalkOptions,
+    inspect_tree, scan_tree, tag_tree, tag_tree_signed, ChannelCapacity, ChannelRefusal, Delivered,
+    FileInspection, SignOptions, TagReport, WalkOptions,
 };

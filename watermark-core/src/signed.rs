@@ -159,7 +159,9 @@ pub fn sign_source(
         recipient: recipient.as_str().to_owned(),
         delivery_id: delivery_id.to_owned(),
         path: path.to_owned(),
-        notice: notice.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        notice: notice
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
         code: digest_tree(table, parsed.tree.root_node(), &text),
     };
     let signature = key.sign(&message(&fields));
@@ -207,7 +209,18 @@ pub fn verify_source(lang: Lang, bytes: &[u8], keys: &[PublicKey]) -> Vec<FoundS
         .into_iter()
         .map(|(offset, line_text, notice)| {
             let (line, _) = line_column(text.as_bytes(), offset);
-            let (fields, signature) = match parse_line(line_text, notice) {
+            let parsed = match (
+                line_text.strip_prefix(' '),
+                notice.map(|n| n.strip_prefix(' ')),
+            ) {
+                (Some(body), Some(Some(notice))) => parse_line(body, Some(notice)),
+                (Some(body), None) => parse_line(body, None),
+                (Some(body), Some(None)) => parse_line(body, Some("\u{fffd}")),
+                (None, _) => {
+                    Err("malformed signature comment: no space after the opener".to_owned())
+                }
+            };
+            let (fields, signature) = match parsed {
                 Ok(parsed) => parsed,
                 Err(detail) => {
                     return FoundSignature {
@@ -290,7 +303,15 @@ fn parse_line(text: &str, notice: Option<&str>) -> Result<(SignedFields, [u8; 64
     }
     let has_notice = words.get(5) == Some(&"notice=1");
     let names: &[&str] = if has_notice {
-        &["key", "recipient", "delivery", "path", "notice", "code", "sig"]
+        &[
+            "key",
+            "recipient",
+            "delivery",
+            "path",
+            "notice",
+            "code",
+            "sig",
+        ]
     } else {
         &["key", "recipient", "delivery", "path", "code", "sig"]
     };
@@ -383,19 +404,27 @@ fn signature_lines<'a>(
     let mut previous: Option<&str> = None;
     let mut offset = 0;
     for raw in text.split_inclusive('\n') {
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let comment = line
-            .trim_start()
-            .strip_prefix(table.line_comment)
-            .map(|c| c.strip_prefix(' ').unwrap_or(c));
-        if let Some(body) = comment {
-            let looks_signed = body.starts_with(MARKER)
-                || (body.contains(" sig=") && body.contains(" code=") && body.contains("key="));
-            if looks_signed {
-                out.push((offset + (line.len() - line.trim_start().len()), body, previous));
-            }
+        // Trailing whitespace is whitespace (formatters strip it).
+        let line = raw.trim_end();
+        // Everything after the opener, so that even the space after it is
+        // covered: we always write exactly one.
+        // A signature line whose opener was damaged is still one (it then
+        // fails to parse): `rest` is the whole line.
+        let comment = line.trim_start().strip_prefix(table.line_comment);
+        let rest = comment.unwrap_or(line);
+        let looks_signed = rest.contains(MARKER)
+            || (rest.contains(" sig=") && rest.contains(" code=") && rest.contains("key="));
+        if looks_signed {
+            out.push((
+                offset + (line.len() - line.trim_start().len()),
+                rest,
+                previous,
+            ));
         }
-        previous = comment;
+        // The notice is the nearest line above that is not blank.
+        if !line.trim().is_empty() {
+            previous = comment;
+        }
         offset += raw.len();
     }
     out
@@ -417,8 +446,11 @@ fn strip_signatures<'a>(table: &SignedTable, text: &'a str) -> Cow<'a, str> {
         };
         if body.starts_with(MARKER) {
             drop[i] = true;
-            if body.contains(" notice=1 ") && i > 0 && comment_body(lines[i - 1]).is_some() {
-                drop[i - 1] = true;
+            let above = (0..i).rev().find(|&j| !lines[j].trim().is_empty());
+            if let Some(j) =
+                above.filter(|&j| body.contains(" notice=1 ") && comment_body(lines[j]).is_some())
+            {
+                drop[j] = true;
             }
         }
     }
@@ -471,7 +503,9 @@ fn insertion_point(table: &SignedTable, root: &Node<'_>, text: &str) -> usize {
                         .is_some_and(|t| t.starts_with(p))
                 }));
         if after {
-            at = at.max(line_end(child.end_byte().saturating_sub(1).max(child.start_byte())));
+            at = at.max(line_end(
+                child.end_byte().saturating_sub(1).max(child.start_byte()),
+            ));
         } else if !child.is_extra() {
             break;
         }
@@ -495,7 +529,35 @@ struct Frame<'t> {
 
 /// The normalized digest of the tree under `root` (iterative).
 fn digest_tree(table: &SignedTable, root: Node<'_>, text: &str) -> [u8; 32] {
-    digest_tree_logged(table, root, text, None)
+    let tree = digest_tree_logged(table, root, text, None);
+    // The shebang line picks the interpreter and the encoding line how the
+    // file decodes: both are part of what the code means.
+    let mut h = hasher();
+    h.update(&[0x06]);
+    for line in header_lines(table, text) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let line = words.join(" ");
+        h.update(&(line.len() as u64).to_le_bytes());
+        h.update(line.as_bytes());
+    }
+    h.update(&tree);
+    *h.finalize().as_bytes()
+}
+
+/// The shebang line and (where the language has one) the encoding line.
+fn header_lines<'t>(table: &SignedTable, text: &'t str) -> Vec<&'t str> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().take(2).enumerate() {
+        let trimmed = line.trim();
+        let shebang = i == 0 && line.starts_with("#!") && !line.starts_with("#![");
+        let encoding = table.encoding_line
+            && trimmed.starts_with('#')
+            && (trimmed.contains("coding:") || trimmed.contains("coding="));
+        if shebang || encoding {
+            out.push(trimmed);
+        }
+    }
+    out
 }
 
 /// The normalized tree as text, one node per line, in hashing order
@@ -524,7 +586,9 @@ fn digest_tree_logged(
     let root = resolve(table, root);
     let mut stack = vec![frame(table, root, false)];
     loop {
-        let top = stack.last_mut().expect("the stack holds the root until the end");
+        let top = stack
+            .last_mut()
+            .expect("the stack holds the root until the end");
         if top.next < top.children.len() {
             let child = top.children[top.next];
             top.next += 1;
@@ -534,11 +598,20 @@ fn digest_tree_logged(
             if skipped(table, child, parent, siblings, top.next - 1, verbatim, text) {
                 continue;
             }
-            let child = if verbatim { child } else { resolve(table, child) };
+            let child = if verbatim {
+                child
+            } else {
+                resolve(table, child)
+            };
             if let Some(log) = log.as_deref_mut() {
                 let depth = stack.len();
                 let shown = leaf_text(table, child, text, verbatim).unwrap_or_default();
-                *log += &format!("{:width$}{} {shown}\n", "", kind_name(table, child), width = depth * 2);
+                *log += &format!(
+                    "{:width$}{} {shown}\n",
+                    "",
+                    kind_name(table, child),
+                    width = depth * 2
+                );
             }
             if let Some(parts) = split_operator(table, child, text) {
                 let done = &mut stack.last_mut().expect("non-empty").done;
@@ -770,7 +843,9 @@ fn leaf_text<'t>(
     verbatim: bool,
 ) -> Option<Cow<'t, str>> {
     let kind = node.kind();
-    let raw = text.get(node.start_byte()..node.end_byte()).unwrap_or_default();
+    let raw = text
+        .get(node.start_byte()..node.end_byte())
+        .unwrap_or_default();
     if !verbatim && table.quote_normalized.contains(&kind) {
         let docstring = table.docstring.is_some_and(|(statement, strings)| {
             strings.contains(&kind)
@@ -898,8 +973,14 @@ fn normalize_string(raw: &str, docstring: bool) -> String {
     };
     if docstring {
         let lines: Vec<&str> = unescaped.lines().map(str::trim).collect();
-        let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
-        let last = lines.iter().rposition(|l| !l.is_empty()).map_or(first, |i| i + 1);
+        let first = lines
+            .iter()
+            .position(|l| !l.is_empty())
+            .unwrap_or(lines.len());
+        let last = lines
+            .iter()
+            .rposition(|l| !l.is_empty())
+            .map_or(first, |i| i + 1);
         out += &lines[first..last.max(first)].join("\n");
     } else {
         out += &unescaped;
@@ -984,8 +1065,16 @@ mod tests {
         same(py, "x = 'it\\'s'\n", "x = \"it's\"\n");
         same(py, "x = U'a'\n", "x = 'a'\n");
         same(py, "x = 0XFF + 1E5\n", "x = 0xff + 1e5\n");
-        same(py, "x = .5 + 5. + 5.E3 + 1.J\n", "x = 0.5 + 5.0 + 5.0e3 + 1.0j\n");
-        same(py, "x = '\\x1B\\uABCD\\N{bullet}'\n", "x = '\\x1b\\uabcd\\N{BULLET}'\n");
+        same(
+            py,
+            "x = .5 + 5. + 5.E3 + 1.J\n",
+            "x = 0.5 + 5.0 + 5.0e3 + 1.0j\n",
+        );
+        same(
+            py,
+            "x = '\\x1B\\uABCD\\N{bullet}'\n",
+            "x = '\\x1b\\uabcd\\N{BULLET}'\n",
+        );
         same(py, "a = (b) = c\n", "a = b = c\n");
         same(py, "x = Rf'{a}'\n", "x = fr\"{a}\"\n");
         same(py, "x = str,\n", "x = (str,)\n");
@@ -997,7 +1086,11 @@ mod tests {
         same(py, "f(a, b,)\n", "f(\n    a,\n    b\n)\n");
         same(py, "f(a,)\n", "f(a)\n");
         same(py, "return_ = (1)\n", "return_ = 1\n");
-        same(py, "for (a, b) in c:\n    pass\n", "for a, b in c:\n    pass\n");
+        same(
+            py,
+            "for (a, b) in c:\n    pass\n",
+            "for a, b in c:\n    pass\n",
+        );
         same(py, "class A():\n    pass\n", "class A:\n    pass\n");
         same(py, "a = 1; b = 2\n", "a = 1\nb = 2\n");
         same(py, "x = [  # c\n 1, 2]\n", "x = [1, 2]\n");
@@ -1026,7 +1119,11 @@ mod tests {
         differ(py, "f()\n", "f\n");
         differ(py, "x = 'a b'\n", "x = 'a  b'\n");
         differ(py, "x = 0.5\n", "x = 5.0\n");
-        differ(py, "def f(e: list[int]): pass\n", "def f(e: list[str]): pass\n");
+        differ(
+            py,
+            "def f(e: list[int]): pass\n",
+            "def f(e: list[str]): pass\n",
+        );
         differ(py, "x: a[b] = 1\n", "x: a[b, c] = 1\n");
         differ(py, "(a,) = b\n", "(a) = b\n");
         differ(py, "x = '\\x1b'\n", "x = '\\x1c'\n");
@@ -1036,27 +1133,59 @@ mod tests {
     #[test]
     fn rust_digest_ignores_what_rustfmt_changes() {
         let rs = Lang::Rust;
-        same(rs, "use b::c;\nuse a::{y, x};\nfn f() {}\n", "use a::{x, y};\nuse b::c;\n\nfn f() {}\n");
+        same(
+            rs,
+            "use b::c;\nuse a::{y, x};\nfn f() {}\n",
+            "use a::{x, y};\nuse b::c;\n\nfn f() {}\n",
+        );
         same(rs, "mod b;\nmod a;\n", "mod a;\nmod b;\n");
         same(rs, "fn f() { g(a, b,) }\n", "fn f() {\n    g(a, b)\n}\n");
-        same(rs, "fn f() -> u8 { return 1 }\n", "fn f() -> u8 {\n    return 1;\n}\n");
-        same(rs, "fn f() { let x = ((a)); }\n", "fn f() { let x = (a); }\n");
+        same(
+            rs,
+            "fn f() -> u8 { return 1 }\n",
+            "fn f() -> u8 {\n    return 1;\n}\n",
+        );
+        same(
+            rs,
+            "fn f() { let x = ((a)); }\n",
+            "fn f() { let x = (a); }\n",
+        );
         same(
             rs,
             "fn f() { match x { A => g(), B => { h() } } }\n",
             "fn f() { match x { A => g(), B => h(), } }\n",
         );
-        same(rs, "#[cfg(x)]\nuse b;\nuse a;\n", "use a;\n#[cfg(x)]\nuse b;\n");
-        same(rs, "struct S { a: u8, b: u8, }\n", "struct S { a: u8, b: u8 }\n");
+        same(
+            rs,
+            "#[cfg(x)]\nuse b;\nuse a;\n",
+            "use a;\n#[cfg(x)]\nuse b;\n",
+        );
+        same(
+            rs,
+            "struct S { a: u8, b: u8, }\n",
+            "struct S { a: u8, b: u8 }\n",
+        );
         same(
             rs,
             "fn f() { g(|c| if c { 1 } else { 2 }); }\n",
             "fn f() { g(|c| { if c { 1 } else { 2 } }); }\n",
         );
-        same(rs, "#[derive(A, B,)]\nstruct S;\n", "#[derive(A, B)]\nstruct S;\n");
+        same(
+            rs,
+            "#[derive(A, B,)]\nstruct S;\n",
+            "#[derive(A, B)]\nstruct S;\n",
+        );
         same(rs, "fn f() { m!(a, b,); }\n", "fn f() { m!(a, b); }\n");
-        same(rs, "fn f() { m!(Vec<Vec<u8>>); }\n", "fn f() { m!(Vec<Vec<u8> >); }\n");
-        same(rs, "macro_rules! m { () => {} }\n", "macro_rules! m {\n    () => {};\n}\n");
+        same(
+            rs,
+            "fn f() { m!(Vec<Vec<u8>>); }\n",
+            "fn f() { m!(Vec<Vec<u8> >); }\n",
+        );
+        same(
+            rs,
+            "macro_rules! m { () => {} }\n",
+            "macro_rules! m {\n    () => {};\n}\n",
+        );
     }
 
     #[test]
@@ -1064,22 +1193,42 @@ mod tests {
         let rs = Lang::Rust;
         differ(rs, "fn f() { a(); b(); }\n", "fn f() { b(); a(); }\n");
         differ(rs, "fn f() -> u8 { 1 }\n", "fn f() { 1; }\n");
-        differ(rs, "fn f() { g(|c| { h(c); }); }\n", "fn f() { g(|c| h(c)); }\n");
-        differ(rs, "fn f() { let x = (a,); }\n", "fn f() { let x = (a); }\n");
+        differ(
+            rs,
+            "fn f() { g(|c| { h(c); }); }\n",
+            "fn f() { g(|c| h(c)); }\n",
+        );
+        differ(
+            rs,
+            "fn f() { let x = (a,); }\n",
+            "fn f() { let x = (a); }\n",
+        );
         differ(rs, "type T = (u8,);\n", "type T = (u8);\n");
         differ(rs, "fn f() { (a.b)(); }\n", "fn f() { a.b(); }\n");
         differ(rs, "fn f() { m!(a b); }\n", "fn f() { m!(a, b); }\n");
         differ(rs, "fn f() { m!(a && b); }\n", "fn f() { m!(a & &b); }\n");
-        differ(rs, "#[cfg(x)]\nuse b;\nuse a;\n", "#[cfg(x)]\nuse a;\nuse b;\n");
-        differ(rs, "struct S { a: u8, b: u16 }\n", "struct S { b: u16, a: u8 }\n");
-        differ(rs, "mod a { fn x() {} }\nmod b {}\n", "mod b {}\nmod a { fn x() {} }\n");
+        differ(
+            rs,
+            "#[cfg(x)]\nuse b;\nuse a;\n",
+            "#[cfg(x)]\nuse a;\nuse b;\n",
+        );
+        differ(
+            rs,
+            "struct S { a: u8, b: u16 }\n",
+            "struct S { b: u16, a: u8 }\n",
+        );
+        differ(
+            rs,
+            "mod a { fn x() {} }\nmod b {}\n",
+            "mod b {}\nmod a { fn x() {} }\n",
+        );
     }
 
     fn roundtrip(lang: Lang, src: &str, notice: Option<&str>) -> Vec<u8> {
         let key = OwnerKey::from_seed([3; 32]);
         let r = Recipient::new("acme corp").expect("id");
-        let signed = sign_source(lang, src.as_bytes(), &key, &r, "d-1", "src/a b.x", notice)
-            .expect("signs");
+        let signed =
+            sign_source(lang, src.as_bytes(), &key, &r, "d-1", "src/a b.x", notice).expect("signs");
         let found = verify_source(lang, &signed, &[key.public_key()]);
         assert_eq!(found.len(), 1, "{}", String::from_utf8_lossy(&signed));
         assert_eq!(found[0].status, SignatureStatus::Valid);
@@ -1088,8 +1237,8 @@ mod tests {
         assert_eq!(fields.path, "src/a b.x");
         assert_eq!(fields.notice.as_deref(), notice);
         // Signing again replaces the comment: same bytes.
-        let again = sign_source(lang, &signed, &key, &r, "d-1", "src/a b.x", notice)
-            .expect("signs");
+        let again =
+            sign_source(lang, &signed, &key, &r, "d-1", "src/a b.x", notice).expect("signs");
         assert_eq!(again, signed);
         signed
     }
@@ -1116,7 +1265,10 @@ mod tests {
         assert_eq!(lines[1], "#![no_std]");
         assert!(lines[2].starts_with("// watermark-signed: v1 "));
         let crlf = roundtrip(Lang::Python, "x = 1\r\ny = 2\r\n", None);
-        assert!(!String::from_utf8(crlf).expect("utf-8").replace("\r\n", "").contains('\n'));
+        assert!(!String::from_utf8(crlf)
+            .expect("utf-8")
+            .replace("\r\n", "")
+            .contains('\n'));
         roundtrip(Lang::Rust, "", None);
         roundtrip(Lang::Python, "x = 1", Some("n"));
     }
@@ -1126,8 +1278,16 @@ mod tests {
         let key = OwnerKey::from_seed([3; 32]);
         let r = Recipient::new("acme").expect("id");
         let src = "def f(a):\n    return a + 1\n";
-        let signed = sign_source(Lang::Python, src.as_bytes(), &key, &r, "d", "f.py", Some("N"))
-            .expect("signs");
+        let signed = sign_source(
+            Lang::Python,
+            src.as_bytes(),
+            &key,
+            &r,
+            "d",
+            "f.py",
+            Some("N"),
+        )
+        .expect("signs");
         let text = String::from_utf8(signed).expect("utf-8");
         let keys = [key.public_key()];
         let status = |t: &str| {
@@ -1144,7 +1304,10 @@ mod tests {
             status(&text.replace("a + 1", "a +")),
             SignatureStatus::CodeChanged { .. }
         ));
-        assert_eq!(status(&text.replace("a + 1", "a+1  # hi")), SignatureStatus::Valid);
+        assert_eq!(
+            status(&text.replace("a + 1", "a+1  # hi")),
+            SignatureStatus::Valid
+        );
         assert!(matches!(
             status(&text.replace("# N\n", "# M\n")),
             SignatureStatus::Invalid { .. }

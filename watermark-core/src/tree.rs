@@ -17,9 +17,9 @@ use crate::lang::Lang;
 use crate::recipient::Recipient;
 use crate::report::{FileReport, FileStatus, Progress};
 use crate::signed::{sign_source, SignError};
+use crate::syntax::{decode, index, parse};
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
-use crate::syntax::{decode, index, parse};
 
 /// How a tree is walked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,11 +193,14 @@ impl SignOptions {
         } else {
             let mut builder = globset::GlobSetBuilder::new();
             for glob in globs {
-                builder.add(
-                    globset::Glob::new(glob).map_err(|e| SignError::BadGlob(e.to_string()))?,
-                );
+                builder
+                    .add(globset::Glob::new(glob).map_err(|e| SignError::BadGlob(e.to_string()))?);
             }
-            Some(builder.build().map_err(|e| SignError::BadGlob(e.to_string()))?)
+            Some(
+                builder
+                    .build()
+                    .map_err(|e| SignError::BadGlob(e.to_string()))?,
+            )
         };
         Ok(SignOptions {
             delivery_id: delivery_id.to_owned(),
@@ -226,7 +229,9 @@ pub fn tag_tree(
     options: WalkOptions,
     progress: &dyn Progress,
 ) -> Result<TagReport, TreeError> {
-    tag_tree_signed(input, output, key, recipient, params, options, None, progress)
+    tag_tree_signed(
+        input, output, key, recipient, params, options, None, progress,
+    )
 }
 
 /// [`tag_tree`], and with `signing` a signed provenance comment in every

@@ -125,7 +125,11 @@ pub(super) static TABLE: LangTable = LangTable {
         // trailing_semicolon).
         transparent_over: &[(
             "expression_statement",
-            &["return_expression", "break_expression", "continue_expression"],
+            &[
+                "return_expression",
+                "break_expression",
+                "continue_expression",
+            ],
         )],
         // rustfmt wraps long match arms in blocks and unwraps closure bodies.
         single_expression_blocks: &[("block", "match_arm"), ("block", "closure_expression")],
