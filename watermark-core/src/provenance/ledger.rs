@@ -707,6 +707,40 @@ mod tests {
     }
 
     #[test]
+    fn a_signed_entry_with_the_wrong_seq_is_reported() {
+        let key = OwnerKey::from_seed([5; 32]);
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("ledger.jsonl");
+        let first = append(&path, &record(0), &key).expect("append");
+        let mut bytes = fs::read(&path).expect("read");
+        let mut entry = first.clone();
+        entry.seq = 5;
+        entry.prev = sha256_hex(&bytes);
+        entry.sig = Base64::encode_string(&key.sign(&entry.signed_bytes()));
+        bytes.extend_from_slice(&entry.line());
+        let report = verify_bytes(&path, &bytes, Path::new("h"), None, &[key.public_key()]);
+        assert_eq!(report.entries, vec![first]);
+        assert_eq!(
+            report.fault,
+            Some(LedgerFault {
+                path: path.clone(),
+                line: Some(2),
+                problem: LedgerProblem::WrongSeq {
+                    expected: 1,
+                    found: 5
+                }
+            })
+        );
+        assert_eq!(
+            report.fault.map(|f| f.to_string()),
+            Some(format!(
+                "{}:2: wrong seq: expected 1, found 5",
+                path.display()
+            ))
+        );
+    }
+
+    #[test]
     fn append_refuses_bad_records() {
         let key = OwnerKey::from_seed([5; 32]);
         let dir = tempfile::tempdir().expect("tmp");
