@@ -172,7 +172,11 @@ impl Statement {
 
     /// Parse and check a statement: the in-toto and predicate types, subject
     /// names (valid, sorted, unique) and digests, the time and the ids.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Statement, String> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Statement, ReceiptFault> {
+        Self::parse(bytes).map_err(ReceiptFault::Statement)
+    }
+
+    fn parse(bytes: &[u8]) -> Result<Statement, String> {
         let statement: Statement = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         if statement.statement_type != STATEMENT_TYPE {
             return Err(format!(
@@ -412,7 +416,7 @@ pub fn read_receipt(path: &Path, keys: &[PublicKey]) -> Result<VerifiedReceipt, 
 fn verify(bytes: &[u8], keys: &[PublicKey]) -> Result<VerifiedReceipt, ReceiptFault> {
     let envelope = Envelope::from_bytes(bytes)?;
     let (payload, signer) = envelope.verify(keys)?;
-    let statement = Statement::from_bytes(&payload).map_err(ReceiptFault::Statement)?;
+    let statement = Statement::from_bytes(&payload)?;
     let signer = signer.key_id();
     if statement.predicate.key_id != signer {
         return Err(ReceiptFault::KeyMismatch {
