@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fetch everything the test suite needs that is not in the repository:
 # the public corpus (../shared/corpus), the Python environment its test
-# suites run in, and the formatters the tests compare against (black).
+# suites run in, the formatters the tests compare against (black), and the
+# `cryptography` package the independent receipt verifier
+# (tests/scripts/verify_dsse.py) uses.
 # Idempotent: a stamp per step skips work already done for the same inputs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,6 +11,7 @@ SHARED=${WATERMARK_SHARED:-$ROOT/../shared}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/watermark-corpus
 TOOLS=$CACHE/tools
 BLACK_VERSION=26.10.1
+CRYPTOGRAPHY_VERSION=50.0.2
 [ -d "$SHARED/corpus" ] || { echo "setup: $SHARED/corpus not found (set WATERMARK_SHARED)" >&2; exit 2; }
 mkdir -p "$CACHE"
 
@@ -32,13 +35,16 @@ if ! stamp_ok venv "$want" || [ ! -x "$CACHE/venv/bin/python" ]; then
   echo "$want" >"$CACHE/venv.stamp"
 fi
 
-want="black==$BLACK_VERSION"
-if ! stamp_ok tools "$want" || [ ! -x "$TOOLS/bin/black" ]; then
+want="black==$BLACK_VERSION cryptography==$CRYPTOGRAPHY_VERSION"
+if ! stamp_ok tools "$want" || [ ! -x "$TOOLS/bin/black" ] \
+  || ! "$TOOLS/bin/python" -c "import cryptography" 2>/dev/null; then
   echo "setup: installing $want into $TOOLS"
   rm -rf "$TOOLS" && python3 -m venv "$TOOLS"
-  "$TOOLS/bin/pip" install -q --disable-pip-version-check "$want"
+  # $want is a space-separated list of requirements: split it on purpose.
+  # shellcheck disable=SC2086
+  "$TOOLS/bin/pip" install -q --disable-pip-version-check $want
   echo "$want" >"$CACHE/tools.stamp"
 fi
 
 command -v rustfmt >/dev/null || rustup component add rustfmt
-echo "setup: corpus, test environment and formatters ready in $CACHE"
+echo "setup: corpus, test environment, formatters and verifier tools ready in $CACHE"

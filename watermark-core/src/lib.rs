@@ -55,6 +55,7 @@ mod error;
 mod evidence;
 mod key;
 pub mod lang;
+pub mod provenance;
 mod recipient;
 mod report;
 pub mod signed;
@@ -71,6 +72,10 @@ pub use error::{EditError, KeyError, RecipientError, TreeError};
 pub use evidence::{Evidence, Tally};
 pub use key::{OwnerKey, PublicKey};
 pub use lang::Lang;
+pub use provenance::{
+    DeliveryRecord, Envelope, LedgerEntry, LedgerFault, LedgerReport, ProvenanceError, Receipt,
+    SubjectStatus, VerifiedReceipt,
+};
 pub use recipient::Recipient;
 pub use report::{FileReport, FileStatus, NoProgress, Progress, SkipReason};
 pub use span::{ByteSpan, Edit, EditPlan};
