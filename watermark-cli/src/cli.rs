@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use watermark_core::{
-    inspect_tree, scan_tree, score, tag_tree, ChannelId, CodeParams, FileStatus, Lang, OwnerKey,
-    Recipient, TraceParams, WalkOptions,
+    inspect_tree, scan_tree, score, tag_tree_signed, ChannelId, CodeParams, FileStatus, Lang,
+    OwnerKey, Recipient, SignOptions, TraceParams, WalkOptions,
 };
 
 use crate::output::{print_verdict, warn_skipped, Bar};
@@ -17,14 +17,16 @@ use crate::output::{print_verdict, warn_skipped, Bar};
 /// Invisible, behaviour-preserving fingerprints in source code, and blind
 /// tracing of leaked copies.
 ///
-/// Exit codes: 0 success / somebody named, 1 trace named nobody, 2 error.
+/// Exit codes: 0 success / somebody named / all valid, 1 trace named nobody
+/// or verify found something invalid, changed or nothing signed, 2 error.
 #[derive(Debug, Parser)]
 #[command(
     name = "watermark",
     version,
     about,
     long_about = None,
-    after_help = "Exit codes: 0 success / somebody named, 1 trace named nobody, 2 error."
+    after_help = "Exit codes: 0 success / somebody named / all valid; 1 trace named nobody, or verify \
+                  found something invalid, changed or nothing signed; 2 error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -53,6 +55,8 @@ enum Command {
         #[arg(long, default_value_t = watermark_core::DEFAULT_DENSITY_SLACK)]
         density_slack: f64,
         #[command(flatten)]
+        provenance: TagProvenanceArgs,
+        #[command(flatten)]
         walk: WalkArgs,
         /// Print the per-file report as JSON on stdout.
         #[arg(long)]
@@ -64,12 +68,17 @@ enum Command {
     },
     /// Name the recipient a suspect tree (or file) came from.
     Trace {
-        /// The owner key (PKCS#8 PEM).
-        #[arg(long)]
-        key: PathBuf,
+        /// The owner key (PKCS#8 PEM). Repeat for keys used over time
+        /// (rotation): each is tried, with the bound split between them.
+        #[arg(long, required = true)]
+        key: Vec<PathBuf>,
         /// Candidate recipients, comma-separated.
-        #[arg(long, value_delimiter = ',', required = true)]
+        #[arg(long, value_delimiter = ',', required_unless_present = "ledger")]
         recipients: Vec<String>,
+        /// Take the candidates from this delivery ledger (verified first
+        /// with the keys' public halves).
+        #[arg(long, conflicts_with = "recipients")]
+        ledger: Option<PathBuf>,
         /// Family-wise bound on naming any innocent candidate.
         #[arg(long, default_value_t = 1e-9)]
         epsilon: f64,
@@ -83,6 +92,32 @@ enum Command {
         walk: WalkArgs,
         /// The suspect tree or file.
         suspect: PathBuf,
+    },
+    /// Check signed comments, a receipt or a ledger with public keys only.
+    ///
+    /// PATH is a source tree or file (every signed comment is checked
+    /// against the code as it is now), a receipt (`*.receipt.json`) or a
+    /// ledger (`*.jsonl`). Exit 0 when everything found is valid, 1 when
+    /// something is invalid or changed or nothing signed was found.
+    Verify {
+        /// An owner's public key (PEM). Repeat for rotated keys.
+        #[arg(long, required = true)]
+        pubkey: Vec<PathBuf>,
+        /// For a receipt: also check this delivered tree against it.
+        #[arg(long)]
+        against: Option<PathBuf>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        walk: WalkArgs,
+        /// A source tree or file, a receipt or a ledger.
+        path: PathBuf,
+    },
+    /// The delivery ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
     },
     /// Show sites and capacity per file (no key needed).
     Inspect {
@@ -108,6 +143,50 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Verify every entry's signature and chain and the head; report the
+    /// first bad entry. Exit 0 valid, 1 not.
+    Verify {
+        /// An owner's public key (PEM). Repeat for rotated keys.
+        #[arg(long, required = true)]
+        pubkey: Vec<PathBuf>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// The ledger (JSON Lines).
+        ledger: PathBuf,
+    },
+}
+
+/// Receipts, the ledger and signed comments of a tag run.
+#[derive(Debug, Args)]
+pub(crate) struct TagProvenanceArgs {
+    /// Append the delivery to this ledger [default: KEYSTEM.ledger.jsonl
+    /// beside the key].
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// Where to write the signed receipt [default: OUT.receipt.json beside
+    /// OUT]; never inside the delivered tree, never overwritten.
+    #[arg(long)]
+    receipt: Option<PathBuf>,
+    /// The delivery id [default: a new one from the time and 32 random
+    /// bits].
+    #[arg(long)]
+    delivery_id: Option<String>,
+    /// Put a signed provenance comment in every source file.
+    #[arg(long)]
+    signed_comments: bool,
+    /// Put one only in files whose path in the delivery matches GLOB
+    /// (repeatable; implies comments).
+    #[arg(long, value_name = "GLOB")]
+    signed_comments_glob: Vec<String>,
+    /// The human line above each signed comment (e.g. "Licensed to ACME
+    /// under agreement #123").
+    #[arg(long, value_name = "TEXT")]
+    notice: Option<String>,
+}
+
 #[derive(Debug, Args)]
 struct WalkArgs {
     /// Do not respect .gitignore / .ignore files.
@@ -131,6 +210,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             key,
             recipient,
             density_slack,
+            provenance,
             walk,
             json,
             src,
@@ -143,11 +223,20 @@ pub(crate) fn run() -> Result<ExitCode> {
                 density_slack,
                 ..CodeParams::default()
             };
-            tag(&key, &recipient, &params, walk.options(), json, &src, &out)
+            let run = TagRun {
+                key: &key,
+                recipient: &recipient,
+                params: &params,
+                provenance: &provenance,
+                walk: walk.options(),
+                json,
+            };
+            tag(&run, &src, &out)
         }
         Command::Trace {
             key,
             recipients,
+            ledger,
             epsilon,
             json,
             show,
@@ -156,12 +245,28 @@ pub(crate) fn run() -> Result<ExitCode> {
         } => trace(
             &key,
             &recipients,
+            ledger.as_deref(),
             epsilon,
             json,
             show,
             walk.options(),
             &suspect,
         ),
+        Command::Verify {
+            pubkey,
+            against,
+            json,
+            walk,
+            path,
+        } => crate::provenance::verify(&pubkey, against.as_deref(), json, walk.options(), &path),
+        Command::Ledger {
+            command:
+                LedgerCommand::Verify {
+                    pubkey,
+                    json,
+                    ledger,
+                },
+        } => crate::provenance::ledger_verify(&pubkey, json, &ledger),
         Command::Inspect {
             json,
             refusals,
@@ -184,24 +289,82 @@ fn keygen(out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn tag(
-    key: &Path,
-    recipient: &str,
-    params: &CodeParams,
+/// One `tag` invocation's settings.
+struct TagRun<'a> {
+    key: &'a Path,
+    recipient: &'a str,
+    params: &'a CodeParams,
+    provenance: &'a TagProvenanceArgs,
     walk: WalkOptions,
     json: bool,
-    src: &Path,
-    out: &Path,
-) -> Result<ExitCode> {
-    let key = OwnerKey::load(key)?;
-    let recipient = Recipient::new(recipient)?;
+}
+
+fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
+    let key = OwnerKey::load(run.key)?;
+    let recipient = Recipient::new(run.recipient)?;
+    let prov = run.provenance;
+    let delivery_id = prov
+        .delivery_id
+        .clone()
+        .unwrap_or_else(crate::provenance::new_delivery_id);
+    let signing = if prov.signed_comments || !prov.signed_comments_glob.is_empty() {
+        Some(SignOptions::new(
+            &delivery_id,
+            prov.notice.as_deref(),
+            &prov.signed_comments_glob,
+        )?)
+    } else {
+        if prov.notice.is_some() {
+            bail!("--notice needs --signed-comments or --signed-comments-glob");
+        }
+        None
+    };
+    // Everything that could refuse is checked before any work is done.
+    watermark_core::check_tag_paths(src, out)?;
+    let receipt_path = match &prov.receipt {
+        Some(path) => path.clone(),
+        None => crate::provenance::default_receipt_path(out)?,
+    };
+    crate::provenance::check_receipt_path(&receipt_path, src, out)?;
+    let ledger_path = match &prov.ledger {
+        Some(path) => path.clone(),
+        None => crate::provenance::default_ledger_path(run.key),
+    };
+    crate::provenance::check_ledger(&ledger_path, &key)?;
+
     let bar = Bar::new("tagging");
-    let report = tag_tree(src, out, &key, &recipient, params, walk, &bar)?;
+    let report = tag_tree_signed(
+        src,
+        out,
+        &key,
+        &recipient,
+        run.params,
+        run.walk,
+        signing.as_ref(),
+        &bar,
+    )?;
     bar.finish();
     warn_skipped(&report.files);
+    let receipt = crate::provenance::write_receipt_and_ledger(
+        &key,
+        &recipient,
+        &delivery_id,
+        &report,
+        &receipt_path,
+        &ledger_path,
+    )?;
     let mut stdout = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
+    if run.json {
+        let value = serde_json::json!({
+            "files": report.files,
+            "delivered": report.delivered,
+            "channel_sites": report.channel_sites,
+            "delivery_id": delivery_id,
+            "receipt": receipt_path,
+            "receipt_sha256": receipt,
+            "ledger": ledger_path,
+        });
+        serde_json::to_writer_pretty(&mut stdout, &value)?;
         writeln!(stdout)?;
     } else {
         let (mut tagged, mut sites, mut edits, mut skipped, mut copied) = (0, 0, 0, 0, 0);
@@ -216,11 +379,21 @@ fn tag(
                 FileStatus::Copied | FileStatus::Symlink => copied += 1,
             }
         }
+        let signed = report.delivered.iter().filter(|d| d.signed).count();
         writeln!(
             stdout,
             "tagged {tagged} source files for {recipient} ({sites} sites, {edits} edits); \
              {skipped} source files left unchanged; {copied} other files copied -> {}",
             out.display()
+        )?;
+        if signing.is_some() {
+            writeln!(stdout, "signed comments in {signed} files")?;
+        }
+        writeln!(
+            stdout,
+            "delivery {delivery_id}: receipt {}, ledger {}",
+            receipt_path.display(),
+            ledger_path.display()
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -238,9 +411,11 @@ fn parse_recipients(ids: &[String]) -> Result<Vec<Recipient>> {
     Ok(recipients)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn trace(
-    key: &Path,
+    keys: &[PathBuf],
     recipients: &[String],
+    ledger: Option<&Path>,
     epsilon: f64,
     json: bool,
     show: usize,
@@ -250,17 +425,54 @@ fn trace(
     if !(epsilon > 0.0 && epsilon < 1.0) {
         bail!("--epsilon must be between 0 and 1, got {epsilon}");
     }
-    let key = OwnerKey::load(key)?;
-    let candidates = parse_recipients(recipients)?;
-    let bar = Bar::new("tracing");
-    let (evidence, files) = scan_tree(suspect, &key, walk, &bar)?;
-    bar.finish();
-    warn_skipped(&files);
+    let keys = keys
+        .iter()
+        .map(|k| OwnerKey::load(k).map_err(anyhow::Error::from))
+        .collect::<Result<Vec<_>>>()?;
+    let candidates = match ledger {
+        Some(ledger) => {
+            let public: Vec<_> = keys.iter().map(OwnerKey::public_key).collect();
+            let found = watermark_core::provenance::ledger_recipients(ledger, &public)?;
+            if found.is_empty() {
+                bail!("{}: the ledger records no deliveries", ledger.display());
+            }
+            found
+        }
+        None => parse_recipients(recipients)?,
+    };
+    // Several keys: each is a separate test, so the bound is split.
     let params = TraceParams {
-        epsilon,
+        epsilon: epsilon / keys.len() as f64,
         ..TraceParams::default()
     };
-    let verdict = score(&evidence, &key, &candidates, &params);
+    let mut verdicts = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let bar = Bar::new("tracing");
+        let (evidence, files) = scan_tree(suspect, key, walk, &bar)?;
+        bar.finish();
+        if verdicts.is_empty() {
+            warn_skipped(&files);
+        }
+        verdicts.push((key.key_id(), score(&evidence, key, &candidates, &params)));
+    }
+    // The key whose strongest candidate stands out most speaks.
+    let best = verdicts
+        .iter()
+        .enumerate()
+        .min_by(|a, b| {
+            let p =
+                |v: &watermark_core::Verdict| v.candidates.first().map_or(0.0, |c| c.log10_p_value);
+            p(&a.1 .1).total_cmp(&p(&b.1 .1))
+        })
+        .map_or(0, |(i, _)| i);
+    let (key_id, verdict) = verdicts.swap_remove(best);
+    if keys.len() > 1 {
+        eprintln!(
+            "watermark: {} keys tried, each at epsilon {:.3e}; key {key_id} scores highest",
+            keys.len(),
+            params.epsilon
+        );
+    }
     let mut stdout = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut stdout, &verdict).context("writing JSON")?;

@@ -6,6 +6,7 @@
 mod cli;
 mod demo;
 mod output;
+mod provenance;
 mod sample;
 
 use std::process::ExitCode;

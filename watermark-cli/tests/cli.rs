@@ -378,3 +378,259 @@ fn the_demo_names_the_leaker() {
         "{text}"
     );
 }
+
+/// Issue 4 end to end through the CLI: signed comments, a receipt beside
+/// the output, the ledger beside the key; then, with the secret deleted,
+/// `verify` of the tree, the receipt and the ledger with the public key
+/// alone, and each kind of tampering reported with exit 1.
+#[test]
+fn provenance_round_trip_with_the_public_key_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let public = dir.path().join("owner.pub");
+    let ledger = dir.path().join("owner.ledger.jsonl");
+    let out = dir.path().join("acme");
+    let notice = "Licensed to ACME under agreement #123";
+    let tagged = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        "--signed-comments",
+        "--notice",
+        notice,
+        "--delivery-id",
+        "d-1",
+        s(&sample()),
+        s(&out),
+    ]);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let receipt = dir.path().join("acme.receipt.json");
+    assert!(receipt.is_file(), "receipt beside the output");
+    assert!(ledger.is_file() && dir.path().join("owner.ledger.jsonl.head").is_file());
+    // A second delivery, comments on a glob only, receipt named.
+    let out2 = dir.path().join("globex");
+    let receipt2 = dir.path().join("globex-receipt.json");
+    let tagged = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "globex",
+        "--signed-comments-glob",
+        "**/*.py",
+        "--receipt",
+        s(&receipt2),
+        s(&sample()),
+        s(&out2),
+    ]);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    // The ledger gives trace its candidates.
+    let traced = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--ledger",
+        s(&ledger),
+        "--json",
+        s(&out2),
+    ]);
+    assert_eq!(code(&traced), 0, "{}", stderr(&traced));
+    let verdict: serde_json::Value = serde_json::from_slice(&traced.stdout).expect("json");
+    assert_eq!(verdict["accused"][0]["recipient"], "globex");
+    assert_eq!(verdict["candidates"].as_array().map(Vec::len), Some(2));
+
+    fs::remove_file(&key).expect("delete the secret");
+    let verify = |path: &Path| watermark(&["verify", "--pubkey", s(&public), s(path)]);
+    let ok = watermark(&["verify", "--pubkey", s(&public), "--json", s(&out)]);
+    assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("json");
+    let signed = report["valid"].as_u64().expect("count");
+    assert!(signed >= 2, "{report}");
+    assert_eq!(report["unsigned"], 0);
+    let against = watermark(&[
+        "verify",
+        "--pubkey",
+        s(&public),
+        "--against",
+        s(&out),
+        s(&receipt),
+    ]);
+    assert_eq!(
+        code(&against),
+        0,
+        "{}",
+        String::from_utf8_lossy(&against.stdout)
+    );
+    let ledger_ok = watermark(&["ledger", "verify", "--pubkey", s(&public), s(&ledger)]);
+    assert_eq!(code(&ledger_ok), 0);
+    assert!(String::from_utf8_lossy(&ledger_ok.stdout).contains("2 deliveries"));
+    // The glob delivery: Python files signed, Rust files not.
+    let partial = watermark(&["verify", "--pubkey", s(&public), "--json", s(&out2)]);
+    let partial: serde_json::Value = serde_json::from_slice(&partial.stdout).expect("json");
+    assert!(partial["valid"].as_u64() > Some(0) && partial["unsigned"].as_u64() > Some(0));
+
+    // Tampering.
+    let signed_file = watermark_core_files(&out)
+        .into_iter()
+        .find(|p| fs::read_to_string(p).is_ok_and(|t| t.contains("watermark-signed:")))
+        .expect("a signed file");
+    let text = fs::read_to_string(&signed_file).expect("read");
+    fs::write(&signed_file, format!("{text}\n\n")).expect("write");
+    assert_eq!(code(&verify(&out)), 0, "blank lines are whitespace");
+    fs::write(&signed_file, text.replace(notice, "Licensed to nobody")).expect("write");
+    let bad = verify(&out);
+    assert_eq!(code(&bad), 1);
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("INVALID"));
+    let last_code_line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with(['#', '/']))
+        .expect("code");
+    let changed = text.replace(last_code_line, &format!("{last_code_line} + 0"));
+    fs::write(&signed_file, &changed).expect("write");
+    let bad = verify(&out);
+    assert_eq!(code(&bad), 1);
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("CODE CHANGED"));
+    let bad = watermark(&[
+        "verify",
+        "--pubkey",
+        s(&public),
+        "--against",
+        s(&out),
+        s(&receipt),
+    ]);
+    assert_eq!(code(&bad), 1, "the receipt sees the changed file");
+    let mut entries = fs::read(&ledger).expect("read");
+    entries[30] ^= 1;
+    fs::write(&ledger, &entries).expect("write");
+    let bad = watermark(&["ledger", "verify", "--pubkey", s(&public), s(&ledger)]);
+    assert_eq!(code(&bad), 1);
+    assert!(
+        String::from_utf8_lossy(&bad.stdout).contains(":1:"),
+        "{}",
+        String::from_utf8_lossy(&bad.stdout)
+    );
+    let mut r = fs::read(&receipt).expect("read");
+    r[40] ^= 1;
+    fs::write(&receipt, &r).expect("write");
+    assert_eq!(code(&verify(&receipt)), 1);
+    // Nothing signed at all: exit 1.
+    assert_eq!(code(&verify(&sample())), 1);
+}
+
+/// Receipts are never overwritten nor put inside the delivery, and the
+/// refusal comes before any output is written.
+#[test]
+fn receipts_are_never_overwritten_or_delivered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let existing = dir.path().join("r.json");
+    fs::write(&existing, "keep").expect("write");
+    let out = dir.path().join("out");
+    let tag = |receipt: &Path| {
+        watermark(&[
+            "tag",
+            "--key",
+            s(&key),
+            "--recipient",
+            "acme",
+            "--receipt",
+            s(receipt),
+            s(&sample()),
+            s(&out),
+        ])
+    };
+    let over = tag(&existing);
+    assert_eq!(code(&over), 2);
+    assert!(
+        stderr(&over).contains("already exists"),
+        "{}",
+        stderr(&over)
+    );
+    assert_eq!(fs::read_to_string(&existing).expect("kept"), "keep");
+    let inside = tag(&out.join("receipt.json"));
+    assert_eq!(code(&inside), 2);
+    assert!(
+        stderr(&inside).contains("inside the delivered tree"),
+        "{}",
+        stderr(&inside)
+    );
+    assert!(!out.exists(), "nothing written after a refusal");
+    let stray = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        "--notice",
+        "x",
+        s(&sample()),
+        s(&out),
+    ]);
+    assert_eq!(
+        code(&stray),
+        2,
+        "--notice without comments is a usage error"
+    );
+}
+
+/// Two `tag` processes started together on one ledger: both entries land
+/// and the ledger verifies.
+#[test]
+fn two_concurrent_tag_runs_share_one_ledger() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let ledger = dir.path().join("shared.jsonl");
+    // Started together; each holds the ledger's lock only to append.
+    let spawned: Vec<_> = ["a1", "a2", "a3", "a4"]
+        .iter()
+        .map(|who| {
+            Command::new(env!("CARGO_BIN_EXE_watermark"))
+                .args([
+                    "tag",
+                    "--key",
+                    s(&key),
+                    "--recipient",
+                    who,
+                    "--ledger",
+                    s(&ledger),
+                    s(&sample()),
+                    s(&dir.path().join(who)),
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in spawned {
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let verified = watermark(&[
+        "ledger",
+        "verify",
+        "--pubkey",
+        s(&dir.path().join("owner.pub")),
+        "--json",
+        s(&ledger),
+    ]);
+    assert_eq!(
+        code(&verified),
+        0,
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).expect("json");
+    assert_eq!(report["entries_verified"], 4);
+}
+
+fn watermark_core_files(root: &Path) -> Vec<PathBuf> {
+    snapshot(root).into_iter().map(|(p, _)| p).collect()
+}

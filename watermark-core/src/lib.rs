@@ -82,6 +82,7 @@ pub use span::{ByteSpan, Edit, EditPlan};
 pub use syntax::MAX_FILE_BYTES;
 pub use trace::{score, CandidateScore, TraceParams, Verdict};
 pub use tree::{
-    inspect_tree, scan_tree, tag_tree, tag_tree_signed, ChannelCapacity, ChannelRefusal, Delivered,
-    FileInspection, SignOptions, TagReport, WalkOptions,
+    check_tag_paths, inspect_tree, scan_tree, tag_tree, tag_tree_signed, verify_tree,
+    ChannelCapacity, ChannelRefusal, Delivered, FileInspection, FileSignatures, SignOptions,
+    TagReport, WalkOptions,
 };

@@ -1014,7 +1014,7 @@ fn inner_hash(table: &SignedTable, frame: &Frame<'_>) -> [u8; 32] {
     // Attributes with no item after them (a file ending in one).
     units.extend(attrs.into_iter().map(|a| (None, a)));
     if !frame.verbatim && table.sorted_children.contains(&kind) {
-        units.sort_by(|a, b| a.1.cmp(&b.1));
+        units.sort_by_key(|u| u.1);
     } else if !frame.verbatim {
         let mut i = 0;
         while i < units.len() {
@@ -1026,7 +1026,7 @@ fn inner_hash(table: &SignedTable, frame: &Frame<'_>) -> [u8; 32] {
                 .iter()
                 .position(|u| u.0 != Some(key))
                 .map_or(units.len(), |p| i + p);
-            units[i..end].sort_by(|a, b| a.1.cmp(&b.1));
+            units[i..end].sort_by_key(|u| u.1);
             i = end;
         }
     }

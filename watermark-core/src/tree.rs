@@ -13,10 +13,11 @@ use crate::embed::{tag_source, CodeParams};
 use crate::error::TreeError;
 use crate::evidence::Evidence;
 use crate::key::OwnerKey;
+use crate::key::PublicKey;
 use crate::lang::Lang;
 use crate::recipient::Recipient;
 use crate::report::{FileReport, FileStatus, Progress};
-use crate::signed::{sign_source, SignError};
+use crate::signed::{sign_source, verify_source, FoundSignature, SignError};
 use crate::syntax::{decode, index, parse};
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
@@ -456,6 +457,13 @@ fn make_symlink(target: &Path, link: &Path) -> Result<(), TreeError> {
 
 /// Refuse an output that exists (unless an empty directory) or that lies
 /// inside the input.
+/// Whether [`tag_tree`] would accept this input and output (the output
+/// new and outside the input, the input outside the output), so a caller
+/// can refuse before any other work.
+pub fn check_tag_paths(input: &Path, output: &Path) -> Result<(), TreeError> {
+    check_output(input, output)
+}
+
 fn check_output(input: &Path, output: &Path) -> Result<(), TreeError> {
     let input_abs = fs::canonicalize(input).map_err(|_| TreeError::NoInput {
         path: input.to_owned(),
@@ -531,6 +539,61 @@ pub fn scan_tree(
         reports.push(report);
     }
     Ok((evidence, reports))
+}
+
+/// The signed comments of one source file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSignatures {
+    /// Path relative to the root (the root itself for a single file).
+    pub path: PathBuf,
+    /// The file's language.
+    #[serde(serialize_with = "serialize_lang_name")]
+    pub lang: Lang,
+    /// Every signature comment found, checked.
+    pub signatures: Vec<FoundSignature>,
+    /// Whether the path each signature names is where the file now is
+    /// (relative to the root; always true for a single file, which has
+    /// no root to be relative to).
+    pub at_signed_path: bool,
+}
+
+fn serialize_lang_name<S: serde::Serializer>(lang: &Lang, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(lang.name())
+}
+
+/// Check the signed comments of every source file under `input` against
+/// `keys`, without any secret.
+pub fn verify_tree(
+    input: &Path,
+    keys: &[PublicKey],
+    options: WalkOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<FileSignatures>, TreeError> {
+    let entries = list(input, options)?;
+    let sources = source_files(&entries);
+    progress.start(sources.len() as u64);
+    let files = sources
+        .par_iter()
+        .map(|&(entry, lang)| {
+            let bytes = fs::read(&entry.abs).map_err(io_err(&entry.abs))?;
+            let signatures = verify_source(lang, &bytes, keys);
+            let single = entry.rel.as_os_str().is_empty();
+            let here = delivery_path(&entry.rel);
+            let at_signed_path = single
+                || signatures
+                    .iter()
+                    .filter_map(|f| f.fields.as_ref())
+                    .all(|f| f.path == here);
+            progress.advance();
+            Ok(FileSignatures {
+                path: entry.report_path(),
+                lang,
+                signatures,
+                at_signed_path,
+            })
+        })
+        .collect::<Result<Vec<_>, TreeError>>()?;
+    Ok(files)
 }
 
 /// Capacity of one source file.
