@@ -634,3 +634,89 @@ fn two_concurrent_tag_runs_share_one_ledger() {
 fn watermark_core_files(root: &Path) -> Vec<PathBuf> {
     snapshot(root).into_iter().map(|(p, _)| p).collect()
 }
+
+/// Key rotation: deliveries signed under two keys; `verify` and `ledger
+/// verify` take both public keys, `trace` both secrets.
+#[test]
+fn rotated_keys_verify_and_trace_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = keygen(dir.path());
+    let new_dir = dir.path().join("2027");
+    fs::create_dir(&new_dir).expect("mkdir");
+    let new = keygen(&new_dir);
+    let ledger = dir.path().join("deliveries.jsonl");
+    for (key, who) in [(&old, "acme"), (&new, "globex")] {
+        let out = watermark(&[
+            "tag",
+            "--key",
+            s(key),
+            "--recipient",
+            who,
+            "--signed-comments",
+            "--ledger",
+            s(&ledger),
+            s(&sample()),
+            s(&dir.path().join(who)),
+        ]);
+        // A ledger holds one key's entries: the second key starts its own.
+        if code(&out) != 0 {
+            assert!(stderr(&out).contains("ledger"), "{}", stderr(&out));
+            let own = new_dir.join("deliveries.jsonl");
+            let out = watermark(&[
+                "tag",
+                "--key",
+                s(key),
+                "--recipient",
+                who,
+                "--signed-comments",
+                "--ledger",
+                s(&own),
+                s(&sample()),
+                s(&dir.path().join(who)),
+            ]);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+        }
+    }
+    let old_pub = dir.path().join("owner.pub");
+    let new_pub = new_dir.join("owner.pub");
+    for who in ["acme", "globex"] {
+        let tree = dir.path().join(who);
+        let both = watermark(&[
+            "verify",
+            "--pubkey",
+            s(&old_pub),
+            "--pubkey",
+            s(&new_pub),
+            s(&tree),
+        ]);
+        assert_eq!(
+            code(&both),
+            0,
+            "{who}: {}",
+            String::from_utf8_lossy(&both.stdout)
+        );
+        let traced = watermark(&[
+            "trace",
+            "--key",
+            s(&old),
+            "--key",
+            s(&new),
+            "--recipients",
+            "acme,globex,initech",
+            "--json",
+            s(&tree),
+        ]);
+        assert_eq!(code(&traced), 0, "{}", stderr(&traced));
+        let verdict: serde_json::Value = serde_json::from_slice(&traced.stdout).expect("json");
+        assert_eq!(verdict["accused"][0]["recipient"], who);
+    }
+    // One key alone does not vouch for the other's files.
+    let only_old = watermark(&[
+        "verify",
+        "--pubkey",
+        s(&old_pub),
+        s(&dir.path().join("globex")),
+    ]);
+    assert_eq!(code(&only_old), 1);
+    assert!(String::from_utf8_lossy(&only_old.stdout).contains("key not given"));
+}
