@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use watermark_core::signed::SignatureStatus;
 use watermark_core::{
-    scan_tree, score, tag_tree, CodeParams, NoProgress, OwnerKey, Recipient, TraceParams,
-    WalkOptions,
+    scan_tree, score, tag_tree_signed, verify_tree, CodeParams, NoProgress, OwnerKey, Recipient,
+    SignOptions, TraceParams, WalkOptions,
 };
 
 use crate::output::print_verdict;
@@ -81,13 +82,21 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
     let mut leaked = PathBuf::new();
     for recipient in &recipients {
         let out = copies.join(recipient.as_str());
-        let report = tag_tree(
+        let signing = SignOptions::new(
+            &format!("demo-{recipient}"),
+            Some(&format!(
+                "Licensed to {recipient} for the demo; do not redistribute."
+            )),
+            &[],
+        )?;
+        let report = tag_tree_signed(
             &original,
             &out,
             &key,
             recipient,
             &params,
             WalkOptions::default(),
+            Some(&signing),
             &NoProgress,
         )?;
         let (sites, edits) = report
@@ -97,7 +106,10 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
                 watermark_core::FileStatus::Processed { sites, edits } => (s + sites, e + edits),
                 _ => (s, e),
             });
-        println!("3. tagged a copy for {recipient:<13} {sites} sites, {edits} edits (blank lines, item order)");
+        println!(
+            "3. tagged a copy for {recipient:<13} {sites} sites, {edits} edits \
+             (blank lines, item order), signed comments"
+        );
         if recipient.as_str() == LEAKER {
             leaked = out;
         }
@@ -123,8 +135,31 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
             format!("{} (BUG)", control.accused.len())
         }
     );
+    // The overt layer, checked with the public key alone.
+    let files = verify_tree(
+        &leaked,
+        &[key.public_key()],
+        WalkOptions::default(),
+        &NoProgress,
+    )?;
+    let signatures: Vec<_> = files.iter().flat_map(|f| &f.signatures).collect();
+    let valid = signatures
+        .iter()
+        .filter(|s| s.status == SignatureStatus::Valid)
+        .count();
+    let names: std::collections::BTreeSet<&str> = signatures
+        .iter()
+        .filter_map(|s| s.fields.as_ref().map(|f| f.recipient.as_str()))
+        .collect();
+    let names_leaker = names.len() == 1 && names.contains(LEAKER);
+    println!(
+        "signed comments (checked with the public key only): {valid} of {} valid, naming {}",
+        signatures.len(),
+        names.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    let signed_right = valid > 0 && valid == signatures.len() && names_leaker;
     let named_right = verdict.accused.len() == 1 && verdict.accused[0].recipient == LEAKER;
-    if !named_right || !control.accused.is_empty() {
+    if !named_right || !control.accused.is_empty() || !signed_right {
         bail!("the demo did not name exactly {LEAKER}");
     }
     Ok(ExitCode::SUCCESS)
