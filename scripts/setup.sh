@@ -11,6 +11,7 @@ SHARED=${WATERMARK_SHARED:-$ROOT/../shared}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/watermark-corpus
 TOOLS=$CACHE/tools
 BLACK_VERSION=26.10.1
+RUFF_VERSION=0.17.6
 CRYPTOGRAPHY_VERSION=50.0.2
 [ -d "$SHARED/corpus" ] || { echo "setup: $SHARED/corpus not found (set WATERMARK_SHARED)" >&2; exit 2; }
 mkdir -p "$CACHE"
@@ -35,8 +36,8 @@ if ! stamp_ok venv "$want" || [ ! -x "$CACHE/venv/bin/python" ]; then
   echo "$want" >"$CACHE/venv.stamp"
 fi
 
-want="black==$BLACK_VERSION cryptography==$CRYPTOGRAPHY_VERSION"
-if ! stamp_ok tools "$want" || [ ! -x "$TOOLS/bin/black" ] \
+want="black==$BLACK_VERSION ruff==$RUFF_VERSION cryptography==$CRYPTOGRAPHY_VERSION"
+if ! stamp_ok tools "$want" || [ ! -x "$TOOLS/bin/black" ] || [ ! -x "$TOOLS/bin/ruff" ] \
   || ! "$TOOLS/bin/python" -c "import cryptography" 2>/dev/null; then
   echo "setup: installing $want into $TOOLS"
   rm -rf "$TOOLS" && python3 -m venv "$TOOLS"

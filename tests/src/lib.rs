@@ -91,6 +91,17 @@ pub fn black() -> PathBuf {
     path
 }
 
+/// The ruff that `scripts/setup.sh` installs.
+pub fn ruff() -> PathBuf {
+    let path = cache().join("tools/bin/ruff");
+    assert!(
+        path.is_file(),
+        "ruff missing at {}: run `bash scripts/setup.sh`",
+        path.display()
+    );
+    path
+}
+
 /// A deterministic test key.
 pub fn test_key(seed: u8) -> OwnerKey {
     OwnerKey::from_seed([seed; 32])
@@ -187,6 +198,10 @@ fn formatter(root: &Path, lang: &str, check: bool) -> Command {
             "--config",
             "skip_children=true",
         ]);
+        c
+    } else if lang == "ruff" {
+        let mut c = Command::new(ruff());
+        c.args(["format", "--isolated"]);
         c
     } else {
         let mut c = Command::new(black());

@@ -22,23 +22,15 @@ const KNOWN_MISPARSES: &[&str] = &["tabulate-0.10.0/tabulate/__init__.py"];
 /// trailing commas, parentheses, blocks).
 #[test]
 fn code_digest_survives_the_formatters_on_the_corpus() {
+    let narrow_rust: &[&str] = &["--config", "max_width=40"];
+    let narrow_python: &[&str] = &["--line-length", "30"];
     for (lang, ext, kind, name, extra) in [
         (Lang::Rust, "rs", "rust", "rust", &[][..]),
-        (
-            Lang::Rust,
-            "rs",
-            "rust",
-            "rust",
-            &["--config", "max_width=40"][..],
-        ),
+        (Lang::Rust, "rs", "rust", "rust", narrow_rust),
         (Lang::Python, "py", "py", "python", &[][..]),
-        (
-            Lang::Python,
-            "py",
-            "py",
-            "python",
-            &["--line-length", "30"][..],
-        ),
+        (Lang::Python, "py", "py", "python", narrow_python),
+        (Lang::Python, "py", "py", "ruff", &[][..]),
+        (Lang::Python, "py", "py", "ruff", narrow_python),
     ] {
         let work = tempfile::tempdir().expect("tempdir");
         let (mut compared, mut reformatted) = (0, 0);

@@ -525,6 +525,23 @@ struct Frame<'t> {
     /// Finished children: (sort key for sorted runs, is an attribute, hash).
     done: Vec<(Option<&'static str>, bool, [u8; 32])>,
     verbatim: bool,
+    /// End of the text covered so far.
+    pos: usize,
+}
+
+/// The hash of the non-whitespace text in `text[from..to]`, if any.
+fn stray(text: &str, from: usize, to: usize) -> Option<[u8; 32]> {
+    let gap = text.get(from..to).filter(|_| from < to)?;
+    // A backslash line continuation is whitespace too.
+    let gap = gap.replace("\\\r\n", " ").replace("\\\n", " ");
+    let kept: String = gap.chars().filter(|c| !c.is_whitespace()).collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let mut h = hasher();
+    h.update(&[0x07]);
+    h.update(kept.as_bytes());
+    Some(*h.finalize().as_bytes())
 }
 
 /// The normalized digest of the tree under `root` (iterative).
@@ -592,6 +609,15 @@ fn digest_tree_logged(
         if top.next < top.children.len() {
             let child = top.children[top.next];
             top.next += 1;
+            // Text between children that no child covers (string content
+            // in some grammars) counts too; whitespace does not.
+            if let Some(hash) = stray(text, top.pos, child.start_byte()) {
+                top.done.push((None, false, hash));
+                if let Some(log) = log.as_deref_mut() {
+                    *log += &format!("stray {:?}\n", &text[top.pos..child.start_byte()]);
+                }
+            }
+            top.pos = top.pos.max(child.end_byte());
             let verbatim = top.verbatim;
             let parent = top.node;
             let siblings = &top.children;
@@ -609,7 +635,7 @@ fn digest_tree_logged(
                 *log += &format!(
                     "{:width$}{} {shown}\n",
                     "",
-                    kind_name(table, child),
+                    leaf_name(table, child),
                     width = depth * 2
                 );
             }
@@ -637,7 +663,16 @@ fn digest_tree_logged(
             }
             continue;
         }
-        let finished = stack.pop().expect("non-empty");
+        let mut finished = stack.pop().expect("non-empty");
+        if let Some(hash) = stray(text, finished.pos, finished.node.end_byte()) {
+            finished.done.push((None, false, hash));
+            if let Some(log) = log.as_deref_mut() {
+                *log += &format!(
+                    "stray {:?}\n",
+                    &text[finished.pos..finished.node.end_byte()]
+                );
+            }
+        }
         let hash = inner_hash(table, &finished);
         match stack.last_mut() {
             Some(parent) => {
@@ -654,6 +689,7 @@ fn frame<'t>(table: &SignedTable, node: Node<'t>, verbatim: bool) -> Frame<'t> {
     let mut children: Vec<Node<'t>> = Vec::new();
     push_children(table, node, verbatim, &mut children);
     Frame {
+        pos: node.start_byte(),
         node,
         children,
         next: 0,
@@ -846,7 +882,15 @@ fn leaf_text<'t>(
     let raw = text
         .get(node.start_byte()..node.end_byte())
         .unwrap_or_default();
+    if !verbatim && table.joined_strings.contains(&kind) {
+        return joined_string(node, text).map(Cow::Owned);
+    }
     if !verbatim && table.quote_normalized.contains(&kind) {
+        if table.fstring_parts.is_some() && string_opening(raw).0.contains('f') {
+            // Formatters format the code inside replacement fields: walk
+            // it like any code, with the literal parts normalized.
+            return None;
+        }
         let docstring = table.docstring.is_some_and(|(statement, strings)| {
             strings.contains(&kind)
                 && node
@@ -854,6 +898,27 @@ fn leaf_text<'t>(
                     .is_some_and(|p| p.kind() == statement && named_children(p).len() == 1)
         });
         return Some(Cow::Owned(normalize_string(raw, docstring)));
+    }
+    if let Some((start, content, end)) = table.fstring_parts.filter(|_| !verbatim) {
+        if kind == start {
+            let (prefix, quote_len) = string_opening(raw);
+            return Some(Cow::Owned(format!("{prefix}|{quote_len}")));
+        }
+        if kind == end {
+            return Some(Cow::Owned(raw.trim().len().to_string()));
+        }
+        if kind == content {
+            let raw_string = node
+                .parent()
+                .and_then(|p| p.child(0))
+                .and_then(|opening| text.get(opening.start_byte()..opening.end_byte()))
+                .is_some_and(|opening| string_opening(opening).0.contains('r'));
+            return Some(if raw_string {
+                Cow::Borrowed(raw)
+            } else {
+                Cow::Owned(unescape_quotes(raw))
+            });
+        }
     }
     if node.child_count() > 0 {
         return None;
@@ -868,10 +933,41 @@ fn leaf_text<'t>(
     Some(Cow::Borrowed(raw))
 }
 
+/// The kind a leaf hashes under: joined strings as the one string they
+/// make.
+fn leaf_name<'a>(table: &SignedTable, node: Node<'a>) -> &'a str {
+    if table.joined_strings.contains(&node.kind()) {
+        table.quote_normalized.first().copied().unwrap_or("string")
+    } else {
+        kind_name(table, node)
+    }
+}
+
+/// The one string that implicitly joined parts make, normalized, when
+/// they all have the same prefix and single quotes.
+fn joined_string(node: Node<'_>, text: &str) -> Option<String> {
+    let mut cursor = node.walk();
+    let mut head: Option<String> = None;
+    let mut body = String::new();
+    for part in node.named_children(&mut cursor).filter(|c| !c.is_extra()) {
+        let raw = text.get(part.start_byte()..part.end_byte())?;
+        let normalized = normalize_string(raw, false);
+        let mut pieces = normalized.splitn(3, '|');
+        let (prefix, quotes, content) = (pieces.next()?, pieces.next()?, pieces.next()?);
+        let this = format!("{prefix}|{quotes}|");
+        if quotes != "1" || prefix.contains('f') || head.as_ref().is_some_and(|h| *h != this) {
+            return None;
+        }
+        head.get_or_insert(this);
+        body += content;
+    }
+    Some(head? + &body)
+}
+
 /// The hash of a leaf, or `None` for a node to descend into.
 fn leaf_hash(table: &SignedTable, node: Node<'_>, text: &str, verbatim: bool) -> Option<[u8; 32]> {
     let normalized = leaf_text(table, node, text, verbatim)?;
-    let name = kind_name(table, node);
+    let name = leaf_name(table, node);
     let mut h = hasher();
     h.update(&[0x02]);
     h.update(&(name.len() as u64).to_le_bytes());
@@ -902,22 +998,8 @@ fn pad_float(number: &str) -> String {
 /// quote character and the escapes it forces; for a docstring also the
 /// indentation and trailing spaces of its lines.
 fn normalize_string(raw: &str, docstring: bool) -> String {
-    let quote_at = raw.find(['\'', '"']).unwrap_or(raw.len());
-    // Prefix letters in any order and case (`Rf` = `fr`); `u` means
-    // nothing in Python 3.
-    let mut letters: Vec<char> = raw[..quote_at]
-        .chars()
-        .map(|c| c.to_ascii_lowercase())
-        .filter(|c| *c != 'u')
-        .collect();
-    letters.sort_unstable();
-    let prefix: String = letters.into_iter().collect();
-    let rest = &raw[quote_at..];
-    let quote_len = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
-        3
-    } else {
-        1
-    };
+    let (prefix, quote_len) = string_opening(raw);
+    let rest = &raw[raw.find(['\'', '"']).unwrap_or(raw.len())..];
     let Some(body) = rest
         .get(quote_len..rest.len().saturating_sub(quote_len))
         .filter(|_| rest.len() >= 2 * quote_len)
@@ -928,48 +1010,7 @@ fn normalize_string(raw: &str, docstring: bool) -> String {
     let unescaped = if prefix.contains('r') {
         body.to_owned()
     } else {
-        let mut s = String::with_capacity(body.len());
-        let mut chars = body.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '\\' {
-                match chars.next() {
-                    Some(q @ ('\'' | '"')) => s.push(q),
-                    // black writes hex escapes in lower case and
-                    // character names in upper case.
-                    Some(e @ ('x' | 'u' | 'U')) => {
-                        let digits = match e {
-                            'x' => 2,
-                            'u' => 4,
-                            _ => 8,
-                        };
-                        s.push('\\');
-                        s.push(e);
-                        for _ in 0..digits {
-                            if let Some(d) = chars.next_if(char::is_ascii_hexdigit) {
-                                s.push(d.to_ascii_lowercase());
-                            }
-                        }
-                    }
-                    Some('N') if chars.peek() == Some(&'{') => {
-                        s.push_str("\\N");
-                        for d in chars.by_ref() {
-                            s.push(d.to_ascii_uppercase());
-                            if d == '}' {
-                                break;
-                            }
-                        }
-                    }
-                    Some(other) => {
-                        s.push('\\');
-                        s.push(other);
-                    }
-                    None => s.push('\\'),
-                }
-            } else {
-                s.push(c);
-            }
-        }
-        s
+        unescape_quotes(body)
     };
     if docstring {
         let lines: Vec<&str> = unescaped.lines().map(str::trim).collect();
@@ -986,6 +1027,70 @@ fn normalize_string(raw: &str, docstring: bool) -> String {
         out += &unescaped;
     }
     out
+}
+
+/// A string's prefix letters, normalized (any order and case, `u`
+/// dropped: it means nothing in Python 3), and its quote length.
+fn string_opening(raw: &str) -> (String, usize) {
+    let quote_at = raw.find(['\'', '"']).unwrap_or(raw.len());
+    let mut letters: Vec<char> = raw[..quote_at]
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .filter(|c| *c != 'u')
+        .collect();
+    letters.sort_unstable();
+    let rest = &raw[quote_at..];
+    let quote_len = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    (letters.into_iter().collect(), quote_len)
+}
+
+/// A non-raw string body up to the escapes black chooses: quote escapes
+/// dropped, hex escapes in lower case, character names in upper case.
+fn unescape_quotes(body: &str) -> String {
+    let mut s = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            s.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(q @ ('\'' | '"')) => s.push(q),
+            Some(e @ ('x' | 'u' | 'U')) => {
+                let digits = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                s.push('\\');
+                s.push(e);
+                for _ in 0..digits {
+                    if let Some(d) = chars.next_if(char::is_ascii_hexdigit) {
+                        s.push(d.to_ascii_lowercase());
+                    }
+                }
+            }
+            Some('N') if chars.peek() == Some(&'{') => {
+                s.push_str("\\N");
+                for d in chars.by_ref() {
+                    s.push(d.to_ascii_uppercase());
+                    if d == '}' {
+                        break;
+                    }
+                }
+            }
+            Some(other) => {
+                s.push('\\');
+                s.push(other);
+            }
+            None => s.push('\\'),
+        }
+    }
+    s
 }
 
 /// The hash of an inner node from its finished children: sorted runs and
@@ -1078,6 +1183,9 @@ mod tests {
         same(py, "a = (b) = c\n", "a = b = c\n");
         same(py, "x = Rf'{a}'\n", "x = fr\"{a}\"\n");
         same(py, "x = str,\n", "x = (str,)\n");
+        same(py, "x = f'{a[:b]}\\'{ c }'\n", "x = f\"{a[: b]}'{c}\"\n");
+        same(py, "x = f'{a or \"\"}'\n", "x = f\"{a or ''}\"\n");
+        same(py, "x = ('a' \"b'\" 'c')\n", "x = 'ab\\'c'\n");
         same(
             py,
             "def f(e: type[B] | tuple[type[B], ...] = E): pass\n",
@@ -1100,6 +1208,7 @@ mod tests {
             "def f():\n    \"\"\"Doc.\n\n    More.\"\"\"\n",
         );
         same(py, "x = (a +\n     b)\n", "x = a + b\n");
+        same(py, "x = a + \\\n    b\n", "x = a + b\n");
     }
 
     #[test]
@@ -1119,6 +1228,13 @@ mod tests {
         differ(py, "f()\n", "f\n");
         differ(py, "x = 'a b'\n", "x = 'a  b'\n");
         differ(py, "x = 0.5\n", "x = 5.0\n");
+        differ(py, "x = 'a' r'\\n'\n", "x = 'a\\n'\n");
+        differ(py, "x = 'a' 'b'\n", "x = 'a' 'c'\n");
+        differ(py, "x = f'a{b}c'\n", "x = f'a{b}d'\n");
+        differ(py, "x = f'a{b}c'\n", "x = f'a{c}c'\n");
+        differ(py, "x = rf'\\'{b}'\n", "x = f'\\'{b}'\n");
+        differ(py, "x = f'a{b:>3}'\n", "x = f'a{b:>4}'\n");
+        differ(py, "x = f'a{b!r}'\n", "x = f'a{b!s}'\n");
         differ(
             py,
             "def f(e: list[int]): pass\n",
@@ -1192,6 +1308,17 @@ mod tests {
     fn rust_digest_sees_what_changes_meaning() {
         let rs = Lang::Rust;
         differ(rs, "fn f() { a(); b(); }\n", "fn f() { b(); a(); }\n");
+        differ(rs, "const S: &str = \"a\";\n", "const S: &str = \"b\";\n");
+        differ(
+            rs,
+            "const S: &str = \"a\\n\";\n",
+            "const S: &str = \"a\\t\";\n",
+        );
+        differ(
+            rs,
+            "const S: &str = r#\"a\"#;\n",
+            "const S: &str = r#\"b\"#;\n",
+        );
         differ(rs, "fn f() -> u8 { 1 }\n", "fn f() { 1; }\n");
         differ(
             rs,

@@ -140,6 +140,14 @@ pub struct SignedTable {
     /// and whose prefix letters are case-insensitive (black normalizes
     /// them).
     pub quote_normalized: &'static [&'static str],
+    /// Implicitly concatenated strings that count as the one string they
+    /// make when every part has the same prefix and single quotes (ruff
+    /// format joins those that fit on a line).
+    pub joined_strings: &'static [&'static str],
+    /// `(opening, literal text, closing)` kinds of an f-string's parts: an
+    /// f-string is walked like code (formatters format its replacement
+    /// fields), its literal text normalized like a string's.
+    pub fstring_parts: Option<(&'static str, &'static str, &'static str)>,
     /// `(statement kind, string kinds)`: a lone string statement (a
     /// docstring), whose lines black re-indents and strips.
     pub docstring: Option<(&'static str, &'static [&'static str])>,
@@ -311,6 +319,7 @@ mod tests {
             names.extend(signed.sorted_children);
             names.extend(signed.attributes);
             names.extend(signed.quote_normalized);
+            names.extend(signed.joined_strings);
             names.extend(signed.single_trailing_comma_kinds);
             names.extend(signed.trailing_semicolon_kinds);
             names.extend(signed.spliced);
@@ -328,6 +337,9 @@ mod tests {
             for (a, bs) in signed.transparent_over {
                 names.push(a);
                 names.extend(*bs);
+            }
+            if let Some((start, content, end)) = signed.fstring_parts {
+                names.extend([start, content, end]);
             }
             if let Some((statement, strings)) = signed.docstring {
                 names.push(statement);

@@ -158,6 +158,8 @@ pub(super) static TABLE: LangTable = LangTable {
         sorted_children: &[],
         attributes: &[],
         quote_normalized: &["string"],
+        joined_strings: &["concatenated_string"],
+        fstring_parts: Some(("string_start", "string_content", "string_end")),
         docstring: Some(("expression_statement", &["string"])),
         case_insensitive_numbers: &["integer", "float"],
     },

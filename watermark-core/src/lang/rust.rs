@@ -148,6 +148,8 @@ pub(super) static TABLE: LangTable = LangTable {
         sorted_children: &["use_list"],
         attributes: &["attribute_item"],
         quote_normalized: &[],
+        joined_strings: &[],
+        fstring_parts: None,
         docstring: None,
         case_insensitive_numbers: &[],
     },
