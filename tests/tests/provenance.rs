@@ -112,6 +112,10 @@ fn every_single_byte_change_to_a_receipt_is_refused() {
     }
     assert!(bytes.len() > 400, "receipt of {} bytes", bytes.len());
     assert_eq!(variants, bytes.len() * 5);
+    println!(
+        "receipt: {} bytes, {variants} single-byte variants, all refused",
+        bytes.len()
+    );
     // And the receipt is refused by another key.
     assert!(verify_receipt(&bytes, &[test_key(12).public_key()]).is_err());
 }
@@ -184,6 +188,11 @@ fn every_single_byte_change_to_a_ledger_is_found_at_its_line() {
         }
     }
     assert_eq!(variants, (original.len() + original_head.len()) * 5);
+    println!(
+        "ledger: 5 entries, {} + {} head bytes, {variants} single-byte variants, each found at its line",
+        original.len(),
+        original_head.len()
+    );
     fs::write(&head, &original_head).expect("restore");
     assert_eq!(verify_ledger(&path, &keys).expect("verify").fault, None);
 }
