@@ -90,12 +90,66 @@ pub fn tag_source(
     }
 }
 
+/// The value recipient `recipient`'s copy shows at a site with this
+/// locator: what colluders comparing copies see.
+pub fn rendered_value(
+    key: &OwnerKey,
+    recipient: &Recipient,
+    design: BiasDesign,
+    locator: Locator,
+) -> bool {
+    let prf = Prf::new(key);
+    rendered_bit(&prf, &prf.recipient(recipient), design, locator)
+}
+
+/// Render `bytes` with each site showing the value `want` gives for its
+/// locator; a site where it gives `None` keeps its value. This is how
+/// colluders mix their copies (majority, erasure, ...): the attack
+/// simulations build real mixed copies with it. Never fails: a file that
+/// cannot be rendered safely comes back unchanged.
+pub fn render_source(
+    lang: Lang,
+    bytes: &[u8],
+    key: &OwnerKey,
+    want: &dyn Fn(Locator) -> Option<bool>,
+) -> TaggedFile {
+    let prf = Prf::new(key);
+    let choose = |sites: &[Site]| -> Vec<usize> {
+        sites
+            .iter()
+            .enumerate()
+            .filter(|(_, site)| want(site.locator).is_some_and(|v| v != site.value))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    match render_text(lang, bytes, &prf, &choose) {
+        Ok(tagged) => tagged,
+        Err(reason) => TaggedFile {
+            output: bytes.to_vec(),
+            status: FileStatus::Skipped(reason),
+            channel_sites: Vec::new(),
+        },
+    }
+}
+
 fn tag_text(
     lang: Lang,
     bytes: &[u8],
     prf: &Prf,
     recipient: &RecipientPrf,
     params: &CodeParams,
+) -> Result<TaggedFile, SkipReason> {
+    render_text(lang, bytes, prf, &|sites| {
+        plan(sites, prf, recipient, params)
+    })
+}
+
+/// Parse, find every site, flip those `choose` picks, verify.
+fn render_text(
+    lang: Lang,
+    bytes: &[u8],
+    prf: &Prf,
+    choose: &dyn Fn(&[Site]) -> Vec<usize>,
 ) -> Result<TaggedFile, SkipReason> {
     let decoded = decode(bytes)?;
     let parsed = parse(lang, decoded.text)?;
@@ -107,7 +161,7 @@ fn tag_text(
     // the moves and the other edits are planned and applied together.
     let index = index_of(&parsed);
     let sites = all_sites(&parsed, &index, prf);
-    let chosen = plan(&sites, prf, recipient, params);
+    let chosen = choose(&sites);
     let mut output = Vec::with_capacity(decoded.bom.len() + decoded.text.len() + chosen.len());
     output.extend_from_slice(decoded.bom);
     if chosen.is_empty() {

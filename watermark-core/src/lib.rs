@@ -67,7 +67,9 @@ mod tree;
 pub use channel::{ChannelId, Refusal, Site, Survival};
 pub use code::prf::Locator;
 pub use code::tardos::BiasDesign;
-pub use embed::{tag_source, CodeParams, TaggedFile, DEFAULT_DENSITY_SLACK};
+pub use embed::{
+    render_source, rendered_value, tag_source, CodeParams, TaggedFile, DEFAULT_DENSITY_SLACK,
+};
 pub use error::{EditError, KeyError, RecipientError, TreeError};
 pub use evidence::{Evidence, Tally};
 pub use key::{OwnerKey, PublicKey};

@@ -1,0 +1,179 @@
+//! Colluders on real code: three recipients of one corpus project mix
+//! their copies; the tracer, among 1,000 candidates, must name at least one
+//! of them and nobody else.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use watermark_core::{
+    render_source, rendered_value, score, tag_source, BiasDesign, CodeParams, Evidence, Lang,
+    Recipient, TraceParams,
+};
+use watermark_tests::{candidates, corpus, sources, test_key};
+
+const PROJECT: &str = "tomlkit";
+
+struct Setup {
+    files: Vec<(PathBuf, Vec<u8>)>,
+    key: watermark_core::OwnerKey,
+    all: Vec<Recipient>,
+    colluders: Vec<Recipient>,
+}
+
+fn setup() -> Setup {
+    let project = corpus()
+        .into_iter()
+        .find(|p| p.name.starts_with(PROJECT))
+        .unwrap_or_else(|| panic!("corpus project {PROJECT} missing"));
+    let files: Vec<(PathBuf, Vec<u8>)> = sources(&project.dir, "py")
+        .into_iter()
+        .map(|rel| {
+            let bytes = fs::read(project.dir.join(&rel)).expect("read");
+            (rel, bytes)
+        })
+        .collect();
+    let lines: usize = files
+        .iter()
+        .map(|(_, b)| b.iter().filter(|&&c| c == b'\n').count())
+        .sum();
+    assert!(lines >= 5000, "{PROJECT} has {lines} lines");
+    let all = candidates(1000);
+    let colluders = vec![all[17].clone(), all[401].clone(), all[933].clone()];
+    Setup {
+        files,
+        key: test_key(31),
+        all,
+        colluders,
+    }
+}
+
+/// Trace a mixed copy among all 1,000 and check the verdict.
+fn check(setup: &Setup, attack: &str, copy: &BTreeMap<&Path, Vec<u8>>) {
+    let mut evidence = Evidence::new();
+    for (rel, bytes) in copy {
+        let lang = Lang::from_path(rel).expect("python");
+        let _ = evidence.scan_source(lang, bytes, &setup.key);
+    }
+    let verdict = score(&evidence, &setup.key, &setup.all, &TraceParams::default());
+    let named: Vec<&str> = verdict
+        .accused
+        .iter()
+        .map(|c| c.recipient.as_str())
+        .collect();
+    let colluders: Vec<&str> = setup.colluders.iter().map(Recipient::as_str).collect();
+    let scores: Vec<String> = verdict
+        .candidates
+        .iter()
+        .take(4)
+        .map(|c| format!("{} {:.1}", c.recipient, c.log10_p_value))
+        .collect();
+    println!(
+        "{attack}: {} positions; named {named:?}; top log10 p: {scores:?}",
+        verdict.positions_observed
+    );
+    assert!(!named.is_empty(), "{attack}: nobody named");
+    assert!(
+        named.iter().all(|n| colluders.contains(n)),
+        "{attack}: an innocent named: {named:?}"
+    );
+}
+
+/// Per-site mixes rendered from the original with `choose` over the three
+/// colluders' values.
+fn mixed<'s>(
+    setup: &'s Setup,
+    choose: &dyn Fn(&[bool]) -> Option<bool>,
+) -> BTreeMap<&'s Path, Vec<u8>> {
+    let design = CodeParams::default().design;
+    setup
+        .files
+        .iter()
+        .map(|(rel, bytes)| {
+            let lang = Lang::from_path(rel).expect("python");
+            let want = |locator| {
+                let seen: Vec<bool> = setup
+                    .colluders
+                    .iter()
+                    .map(|r| rendered_value(&setup.key, r, design, locator))
+                    .collect();
+                choose(&seen)
+            };
+            (
+                rel.as_path(),
+                render_source(lang, bytes, &setup.key, &want).output,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_copy_mixed_file_by_file_names_a_colluder() {
+    let setup = setup();
+    let copy: BTreeMap<&Path, Vec<u8>> = setup
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, (rel, bytes))| {
+            // A fixed pseudo-random colluder per file.
+            let who = &setup.colluders[(i * 7 + 3) % 5 % 3];
+            let lang = Lang::from_path(rel).expect("python");
+            let tagged = tag_source(lang, bytes, &setup.key, who, &CodeParams::default());
+            (rel.as_path(), tagged.output)
+        })
+        .collect();
+    check(&setup, "file by file", &copy);
+}
+
+#[test]
+fn a_per_site_majority_names_a_colluder() {
+    let setup = setup();
+    let copy = mixed(&setup, &|seen| {
+        Some(seen.iter().filter(|&&b| b).count() * 2 > seen.len())
+    });
+    check(&setup, "per-site majority", &copy);
+}
+
+#[test]
+fn erasing_every_differing_site_still_names_a_colluder() {
+    let setup = setup();
+    // Where the copies differ, the colluders put back what the author had
+    // (a formatter keeps either value; the original is the natural default).
+    let copy = mixed(&setup, &|seen| {
+        let first = seen[0];
+        seen.iter().all(|&b| b == first).then_some(first)
+    });
+    check(&setup, "differing sites erased", &copy);
+}
+
+/// The arcsine design (`BiasDesign::Arcsine`) is what resists larger
+/// coalitions; with the default design (bias 1/2) a minority vote of three
+/// cancels every colluder's expected score. Recorded here so the limit is
+/// a number, not a belief: the test asserts only that nobody innocent is
+/// named.
+#[test]
+fn a_minority_vote_under_the_default_design_names_no_innocent() {
+    let setup = setup();
+    assert_eq!(CodeParams::default().design, BiasDesign::Half);
+    let copy = mixed(&setup, &|seen| {
+        Some(seen.iter().filter(|&&b| b).count() * 2 < seen.len())
+    });
+    let mut evidence = Evidence::new();
+    for (rel, bytes) in &copy {
+        let _ = evidence.scan_source(Lang::from_path(rel).expect("python"), bytes, &setup.key);
+    }
+    let verdict = score(&evidence, &setup.key, &setup.all, &TraceParams::default());
+    let colluders: Vec<&str> = setup.colluders.iter().map(Recipient::as_str).collect();
+    println!(
+        "minority vote: named {:?}",
+        verdict
+            .accused
+            .iter()
+            .map(|c| &c.recipient)
+            .collect::<Vec<_>>()
+    );
+    assert!(verdict
+        .accused
+        .iter()
+        .all(|c| colluders.contains(&c.recipient.as_str())));
+}
