@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
+use watermark_core::input::scan_input;
 use watermark_core::{
-    inspect_tree, scan_tree, score, tag_tree_signed, ChannelId, CodeParams, FileStatus, Lang,
+    inspect_tree, score, tag_tree_signed, ChannelId, CodeParams, Evidence, FileStatus, Lang,
     OwnerKey, Recipient, SignOptions, TraceParams, WalkOptions,
 };
 
@@ -73,12 +74,25 @@ enum Command {
         #[arg(long, required = true)]
         key: Vec<PathBuf>,
         /// Candidate recipients, comma-separated.
-        #[arg(long, value_delimiter = ',', required_unless_present = "ledger")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            required_unless_present_any = ["ledger", "emit_evidence"]
+        )]
         recipients: Vec<String>,
         /// Take the candidates from this delivery ledger (verified first
         /// with the keys' public halves).
         #[arg(long, conflicts_with = "recipients")]
         ledger: Option<PathBuf>,
+        /// Write the observations (keyed locators and counts; no code) to
+        /// FILE, to merge with other shards later. Without candidates,
+        /// only that.
+        #[arg(long, value_name = "FILE")]
+        emit_evidence: Option<PathBuf>,
+        /// Trace these evidence files (merged) instead of reading a
+        /// suspect: the same verdict as one scan of all their sources.
+        #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with = "suspect")]
+        evidence: Vec<PathBuf>,
         /// Family-wise bound on naming any innocent candidate.
         #[arg(long, default_value_t = 1e-9)]
         epsilon: f64,
@@ -90,8 +104,11 @@ enum Command {
         show: usize,
         #[command(flatten)]
         walk: WalkArgs,
-        /// The suspect tree or file.
-        suspect: PathBuf,
+        /// The suspect: a tree, a file, an archive (.zip, .tar, .tar.gz,
+        /// .tgz; read in memory) or `-` for a snippet on stdin (language
+        /// detected).
+        #[arg(required_unless_present = "evidence")]
+        suspect: Option<PathBuf>,
     },
     /// Check signed comments, a receipt or a ledger with public keys only.
     ///
@@ -237,21 +254,25 @@ pub(crate) fn run() -> Result<ExitCode> {
             key,
             recipients,
             ledger,
+            emit_evidence,
+            evidence,
             epsilon,
             json,
             show,
             walk,
             suspect,
-        } => trace(
-            &key,
-            &recipients,
-            ledger.as_deref(),
+        } => trace(&TraceRun {
+            keys: &key,
+            recipients: &recipients,
+            ledger: ledger.as_deref(),
+            emit_evidence: emit_evidence.as_deref(),
+            evidence: &evidence,
             epsilon,
             json,
             show,
-            walk.options(),
-            &suspect,
-        ),
+            walk: walk.options(),
+            suspect: suspect.as_deref(),
+        }),
         Command::Verify {
             pubkey,
             against,
@@ -399,6 +420,18 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Write a new file; never over an existing one.
+fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist)", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 fn parse_recipients(ids: &[String]) -> Result<Vec<Recipient>> {
     let recipients = ids
         .iter()
@@ -411,25 +444,83 @@ fn parse_recipients(ids: &[String]) -> Result<Vec<Recipient>> {
     Ok(recipients)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn trace(
-    keys: &[PathBuf],
-    recipients: &[String],
-    ledger: Option<&Path>,
+/// One `trace` invocation's settings.
+struct TraceRun<'a> {
+    keys: &'a [PathBuf],
+    recipients: &'a [String],
+    ledger: Option<&'a Path>,
+    emit_evidence: Option<&'a Path>,
+    evidence: &'a [PathBuf],
     epsilon: f64,
     json: bool,
     show: usize,
     walk: WalkOptions,
-    suspect: &Path,
-) -> Result<ExitCode> {
+    suspect: Option<&'a Path>,
+}
+
+/// The evidence for `key`: merged from the evidence files read with it,
+/// or read from the suspect.
+fn evidence_for(run: &TraceRun<'_>, key: &OwnerKey, first: bool) -> Result<Evidence> {
+    if run.evidence.is_empty() {
+        let suspect = run.suspect.context("no suspect given")?;
+        let bar = Bar::new("tracing");
+        let (evidence, files) = scan_input(suspect, key, run.walk, &bar)?;
+        bar.finish();
+        if first {
+            warn_skipped(&files);
+        }
+        return Ok(evidence);
+    }
+    let mut merged = Evidence::new();
+    for path in run.evidence {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let (evidence, key_id) =
+            Evidence::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if key_id == key.key_id() {
+            merged.merge(&evidence);
+        }
+    }
+    Ok(merged)
+}
+
+fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
+    let epsilon = run.epsilon;
     if !(epsilon > 0.0 && epsilon < 1.0) {
         bail!("--epsilon must be between 0 and 1, got {epsilon}");
     }
-    let keys = keys
+    let keys = run
+        .keys
         .iter()
         .map(|k| OwnerKey::load(k).map_err(anyhow::Error::from))
         .collect::<Result<Vec<_>>>()?;
-    let candidates = match ledger {
+    for path in run.evidence {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let (_, key_id) =
+            Evidence::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if !keys.iter().any(|k| k.key_id() == key_id) {
+            bail!(
+                "{}: evidence read with key {key_id}, which was not given",
+                path.display()
+            );
+        }
+    }
+    if let Some(out) = run.emit_evidence {
+        if keys.len() != 1 {
+            bail!("--emit-evidence takes exactly one --key");
+        }
+        let evidence = evidence_for(run, &keys[0], true)?;
+        write_new_file(out, evidence.to_json(&keys[0].key_id()).as_bytes())?;
+        eprintln!(
+            "watermark: wrote evidence of {} files ({} positions) to {}",
+            evidence.files_scanned(),
+            evidence.positions_observed(),
+            out.display()
+        );
+        if run.recipients.is_empty() && run.ledger.is_none() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let candidates = match run.ledger {
         Some(ledger) => {
             let public: Vec<_> = keys.iter().map(OwnerKey::public_key).collect();
             let found = watermark_core::provenance::ledger_recipients(ledger, &public)?;
@@ -438,7 +529,7 @@ fn trace(
             }
             found
         }
-        None => parse_recipients(recipients)?,
+        None => parse_recipients(run.recipients)?,
     };
     // Several keys: each is a separate test, so the bound is split.
     let params = TraceParams {
@@ -446,13 +537,8 @@ fn trace(
         ..TraceParams::default()
     };
     let mut verdicts = Vec::with_capacity(keys.len());
-    for key in &keys {
-        let bar = Bar::new("tracing");
-        let (evidence, files) = scan_tree(suspect, key, walk, &bar)?;
-        bar.finish();
-        if verdicts.is_empty() {
-            warn_skipped(&files);
-        }
+    for (i, key) in keys.iter().enumerate() {
+        let evidence = evidence_for(run, key, i == 0)?;
         verdicts.push((key.key_id(), score(&evidence, key, &candidates, &params)));
     }
     // The key whose strongest candidate stands out most speaks.
@@ -474,11 +560,11 @@ fn trace(
         );
     }
     let mut stdout = std::io::stdout().lock();
-    if json {
+    if run.json {
         serde_json::to_writer_pretty(&mut stdout, &verdict).context("writing JSON")?;
         writeln!(stdout)?;
     } else {
-        print_verdict(&mut stdout, &verdict, show)?;
+        print_verdict(&mut stdout, &verdict, run.show)?;
     }
     Ok(if verdict.accused.is_empty() {
         ExitCode::from(1)

@@ -720,3 +720,130 @@ fn rotated_keys_verify_and_trace_together() {
     assert_eq!(code(&only_old), 1);
     assert!(String::from_utf8_lossy(&only_old.stdout).contains("key not given"));
 }
+
+/// Archives (read in memory), a snippet on stdin and merged evidence
+/// shards give the same verdict as the tree or file they hold.
+#[test]
+fn archives_stdin_and_evidence_shards_give_the_tree_verdict() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let copy = dir.path().join("copy");
+    let tagged = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "globex",
+        s(&sample()),
+        s(&copy),
+    ]);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let who = "acme,globex,initech,umbrella,hooli";
+    let trace = |suspect: &Path| -> serde_json::Value {
+        let out = watermark(&[
+            "trace",
+            "--key",
+            s(&key),
+            "--recipients",
+            who,
+            "--json",
+            s(suspect),
+        ]);
+        assert_eq!(code(&out), 0, "{}: {}", suspect.display(), stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let same = |a: &serde_json::Value, b: &serde_json::Value, what: &str| {
+        for field in [
+            "accused",
+            "candidates",
+            "positions_observed",
+            "files_scanned",
+        ] {
+            assert_eq!(a[field], b[field], "{what}: {field} differs");
+        }
+    };
+    let tree = trace(&copy);
+    assert_eq!(tree["accused"][0]["recipient"], "globex");
+    let tgz = dir.path().join("leak.tar.gz");
+    let tar = Command::new("tar")
+        .args(["czf", s(&tgz), "-C", s(dir.path()), "copy"])
+        .status()
+        .expect("tar");
+    assert!(tar.success());
+    same(&tree, &trace(&tgz), "tar.gz");
+    let zip = dir.path().join("leak.zip");
+    let zipped = Command::new("python3")
+        .args(["-m", "zipfile", "-c", s(&zip), s(&copy)])
+        .status()
+        .expect("python3 zipfile");
+    assert!(zipped.success());
+    same(&tree, &trace(&zip), "zip");
+
+    // One file, by path and pasted on stdin.
+    let file = snapshot(&copy)
+        .into_iter()
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "py"))
+        .max_by_key(|(_, b)| b.len())
+        .expect("a python file");
+    let by_path = trace(&file.0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_watermark"))
+        .args([
+            "trace",
+            "--key",
+            s(&key),
+            "--recipients",
+            who,
+            "--json",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &file.1).expect("pipe");
+    let out = child.wait_with_output().expect("wait");
+    let pasted: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    same(&by_path, &pasted, "stdin");
+
+    // Shards: evidence of two halves, merged.
+    let shards: Vec<PathBuf> = ["py", "src"]
+        .iter()
+        .map(|part| {
+            let evidence = dir.path().join(format!("{part}.evidence.json"));
+            let out = watermark(&[
+                "trace",
+                "--key",
+                s(&key),
+                "--emit-evidence",
+                s(&evidence),
+                s(&copy.join(part)),
+            ]);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            evidence
+        })
+        .collect();
+    let merged = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--recipients",
+        who,
+        "--json",
+        "--evidence",
+        s(&shards[0]),
+        s(&shards[1]),
+    ]);
+    assert_eq!(code(&merged), 0, "{}", stderr(&merged));
+    let merged: serde_json::Value = serde_json::from_slice(&merged.stdout).expect("json");
+    same(&tree, &merged, "evidence shards");
+    // Evidence is never written over a file.
+    let again = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--emit-evidence",
+        s(&shards[0]),
+        s(&copy),
+    ]);
+    assert_eq!(code(&again), 2);
+}

@@ -150,4 +150,80 @@ impl Evidence {
     pub fn sites_observed(&self) -> u64 {
         self.sites_observed
     }
+
+    /// The evidence as a self-describing JSON document (one line per
+    /// locator), tied to the owner key it was read with. Locators are keyed
+    /// hashes: the file reveals neither the code nor the key.
+    pub fn to_json(&self, key_id: &str) -> String {
+        let mut out = format!(
+            "{{\"format\":\"{EVIDENCE_FORMAT}\",\"key_id\":{},\"files_scanned\":{},\"sites_observed\":{},\"tallies\":[",
+            serde_json::Value::from(key_id),
+            self.files_scanned,
+            self.sites_observed
+        );
+        for (i, (locator, tally)) in self.tallies.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out += &format!(
+                "\n[\"{}\",\"{}\",{},{}]",
+                locator.to_hex(),
+                tally.channel.name(),
+                tally.zeros,
+                tally.ones
+            );
+        }
+        out += "\n]}\n";
+        out
+    }
+
+    /// Read a document [`Evidence::to_json`] wrote; returns the evidence
+    /// and the key id it was read with.
+    pub fn from_json(bytes: &[u8]) -> Result<(Evidence, String), String> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Doc {
+            format: String,
+            key_id: String,
+            files_scanned: u64,
+            sites_observed: u64,
+            tallies: Vec<(String, String, u32, u32)>,
+        }
+        let doc: Doc =
+            serde_json::from_slice(bytes).map_err(|e| format!("not evidence JSON: {e}"))?;
+        if doc.format != EVIDENCE_FORMAT {
+            return Err(format!("unknown evidence format {:?}", doc.format));
+        }
+        let mut evidence = Evidence {
+            tallies: BTreeMap::new(),
+            files_scanned: doc.files_scanned,
+            sites_observed: doc.sites_observed,
+        };
+        for (locator, channel, zeros, ones) in doc.tallies {
+            let locator =
+                Locator::from_hex(&locator).ok_or_else(|| format!("bad locator {locator:?}"))?;
+            let channel = ChannelId::ALL
+                .into_iter()
+                .find(|c| c.name() == channel)
+                .ok_or_else(|| format!("unknown channel {channel:?}"))?;
+            if evidence
+                .tallies
+                .insert(
+                    locator,
+                    Tally {
+                        channel,
+                        zeros,
+                        ones,
+                    },
+                )
+                .is_some()
+            {
+                return Err(format!("locator {} listed twice", locator.to_hex()));
+            }
+        }
+        Ok((evidence, doc.key_id))
+    }
 }
+
+/// The `format` field of an evidence document.
+pub const EVIDENCE_FORMAT: &str = "watermark-evidence/v1";

@@ -53,6 +53,7 @@ pub mod code;
 mod embed;
 mod error;
 mod evidence;
+pub mod input;
 mod key;
 pub mod lang;
 pub mod provenance;
@@ -71,7 +72,7 @@ pub use embed::{
     render_source, rendered_value, tag_source, CodeParams, TaggedFile, DEFAULT_DENSITY_SLACK,
 };
 pub use error::{EditError, KeyError, RecipientError, TreeError};
-pub use evidence::{Evidence, Tally};
+pub use evidence::{Evidence, Tally, EVIDENCE_FORMAT};
 pub use key::{OwnerKey, PublicKey};
 pub use lang::Lang;
 pub use provenance::{
