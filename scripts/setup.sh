@@ -48,4 +48,17 @@ if ! stamp_ok tools "$want" || [ ! -x "$TOOLS/bin/black" ] || [ ! -x "$TOOLS/bin
 fi
 
 command -v rustfmt >/dev/null || rustup component add rustfmt
+
+# A real headless browser for the HTML report test (Debian's chromium).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium (apt-get) for the HTML report test"
+    { DEBIAN_FRONTEND=noninteractive apt-get update -q \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
+      >"$CACHE/apt.log" 2>&1 || { cat "$CACHE/apt.log" >&2; exit 2; }
+  else
+    echo "setup: warning: chromium is missing and cannot be installed here (needs root and apt-get);" \
+      "the HTML report test fails under CI without it" >&2
+  fi
+fi
 echo "setup: corpus, test environment, formatters and verifier tools ready in $CACHE"

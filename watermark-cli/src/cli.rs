@@ -9,8 +9,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use watermark_core::input::scan_input;
 use watermark_core::{
-    inspect_tree, score, tag_tree_signed, ChannelId, CodeParams, Evidence, FileStatus, Lang,
-    OwnerKey, Recipient, SignOptions, TraceParams, WalkOptions,
+    inspect_tree, score, tag_tree_signed, ChannelId, CodeParams, Evidence, FileReport, FileStatus,
+    Lang, OwnerKey, Recipient, SignOptions, TraceParams, WalkOptions,
 };
 
 use crate::output::{print_verdict, warn_skipped, Bar};
@@ -96,8 +96,16 @@ enum Command {
         /// Family-wise bound on naming any innocent candidate.
         #[arg(long, default_value_t = 1e-9)]
         epsilon: f64,
-        /// Print one JSON object on stdout.
-        #[arg(long)]
+        /// Key-derived decoy recipients (nobody's) scored for an empirical
+        /// p-value beside the analytic one.
+        #[arg(long, default_value_t = 1000)]
+        decoys: u64,
+        /// Report format on stdout: text, json (one object) or html (one
+        /// self-contained page).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Same as --format json.
+        #[arg(long, conflicts_with = "format")]
         json: bool,
         /// How many top candidates to list in the text output.
         #[arg(long, default_value_t = 5)]
@@ -158,6 +166,14 @@ enum Command {
         #[arg(long)]
         keep: Option<PathBuf>,
     },
+}
+
+/// How `trace` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Html,
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +273,8 @@ pub(crate) fn run() -> Result<ExitCode> {
             emit_evidence,
             evidence,
             epsilon,
+            decoys,
+            format,
             json,
             show,
             walk,
@@ -268,7 +286,8 @@ pub(crate) fn run() -> Result<ExitCode> {
             emit_evidence: emit_evidence.as_deref(),
             evidence: &evidence,
             epsilon,
-            json,
+            decoys,
+            format: if json { Format::Json } else { format },
             show,
             walk: walk.options(),
             suspect: suspect.as_deref(),
@@ -452,7 +471,8 @@ struct TraceRun<'a> {
     emit_evidence: Option<&'a Path>,
     evidence: &'a [PathBuf],
     epsilon: f64,
-    json: bool,
+    decoys: u64,
+    format: Format,
     show: usize,
     walk: WalkOptions,
     suspect: Option<&'a Path>,
@@ -460,7 +480,11 @@ struct TraceRun<'a> {
 
 /// The evidence for `key`: merged from the evidence files read with it,
 /// or read from the suspect.
-fn evidence_for(run: &TraceRun<'_>, key: &OwnerKey, first: bool) -> Result<Evidence> {
+fn evidence_for(
+    run: &TraceRun<'_>,
+    key: &OwnerKey,
+    first: bool,
+) -> Result<(Evidence, Vec<FileReport>)> {
     if run.evidence.is_empty() {
         let suspect = run.suspect.context("no suspect given")?;
         let bar = Bar::new("tracing");
@@ -469,7 +493,7 @@ fn evidence_for(run: &TraceRun<'_>, key: &OwnerKey, first: bool) -> Result<Evide
         if first {
             warn_skipped(&files);
         }
-        return Ok(evidence);
+        return Ok((evidence, files));
     }
     let mut merged = Evidence::new();
     for path in run.evidence {
@@ -480,7 +504,7 @@ fn evidence_for(run: &TraceRun<'_>, key: &OwnerKey, first: bool) -> Result<Evide
             merged.merge(&evidence);
         }
     }
-    Ok(merged)
+    Ok((merged, Vec::new()))
 }
 
 fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
@@ -508,7 +532,7 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
         if keys.len() != 1 {
             bail!("--emit-evidence takes exactly one --key");
         }
-        let evidence = evidence_for(run, &keys[0], true)?;
+        let (evidence, _) = evidence_for(run, &keys[0], true)?;
         write_new_file(out, evidence.to_json(&keys[0].key_id()).as_bytes())?;
         eprintln!(
             "watermark: wrote evidence of {} files ({} positions) to {}",
@@ -534,11 +558,16 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
     // Several keys: each is a separate test, so the bound is split.
     let params = TraceParams {
         epsilon: epsilon / keys.len() as f64,
+        decoys: run.decoys,
         ..TraceParams::default()
     };
     let mut verdicts = Vec::with_capacity(keys.len());
+    let mut files = Vec::new();
     for (i, key) in keys.iter().enumerate() {
-        let evidence = evidence_for(run, key, i == 0)?;
+        let (evidence, read) = evidence_for(run, key, i == 0)?;
+        if i == 0 {
+            files = read;
+        }
         verdicts.push((key.key_id(), score(&evidence, key, &candidates, &params)));
     }
     // The key whose strongest candidate stands out most speaks.
@@ -560,11 +589,29 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
         );
     }
     let mut stdout = std::io::stdout().lock();
-    if run.json {
-        serde_json::to_writer_pretty(&mut stdout, &verdict).context("writing JSON")?;
-        writeln!(stdout)?;
-    } else {
-        print_verdict(&mut stdout, &verdict, run.show)?;
+    match run.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &verdict).context("writing JSON")?;
+            writeln!(stdout)?;
+        }
+        Format::Text => print_verdict(&mut stdout, &verdict, run.show)?,
+        Format::Html => {
+            let suspect = run.suspect.map_or_else(
+                || format!("{} evidence files", run.evidence.len()),
+                |p| p.display().to_string(),
+            );
+            let key_ids: Vec<String> = keys.iter().map(OwnerKey::key_id).collect();
+            let page = crate::html::render(
+                &verdict,
+                &crate::html::Context {
+                    suspect: &suspect,
+                    key_ids: &key_ids,
+                    files: &files,
+                    tool_version: env!("CARGO_PKG_VERSION"),
+                },
+            );
+            stdout.write_all(page.as_bytes())?;
+        }
     }
     Ok(if verdict.accused.is_empty() {
         ExitCode::from(1)

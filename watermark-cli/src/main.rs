@@ -5,6 +5,7 @@
 
 mod cli;
 mod demo;
+mod html;
 mod output;
 mod provenance;
 mod sample;

@@ -74,9 +74,12 @@ pub(crate) fn print_verdict(
         writeln!(out, "verdict: nobody named among {n} candidates")?;
     }
     for c in &verdict.accused {
+        let empirical = c.empirical_p_value.map_or_else(String::new, |p| {
+            format!("; {p:.4} over {} decoy recipients", verdict.decoys)
+        });
         writeln!(
             out,
-            "verdict: {} (score {:.1} >= threshold {:.1}; p = {})",
+            "verdict: {} (score {:.1} >= threshold {:.1}; p = {}{empirical})",
             c.recipient,
             c.score,
             c.threshold,

@@ -847,3 +847,81 @@ fn archives_stdin_and_evidence_shards_give_the_tree_verdict() {
     ]);
     assert_eq!(code(&again), 2);
 }
+
+/// The HTML report is one self-contained page: a real headless browser
+/// (Debian's chromium, installed by scripts/setup.sh) loads it and the
+/// rendered page carries the verdict, the chart and the evidence tables.
+#[test]
+fn the_html_report_renders_the_verdict_in_a_real_browser() {
+    let Some(browser) = ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
+    }) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium missing under CI: scripts/setup.sh installs it"
+        );
+        eprintln!("SKIPPED: chromium not installed (run scripts/setup.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let copy = dir.path().join("copy");
+    let tagged = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "initech",
+        s(&sample()),
+        s(&copy),
+    ]);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let report = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--recipients",
+        "acme,initech,hooli",
+        "--format",
+        "html",
+        s(&copy),
+    ]);
+    assert_eq!(code(&report), 0, "{}", stderr(&report));
+    let page = String::from_utf8(report.stdout).expect("utf-8");
+    assert!(
+        !page.contains("<script") && !page.contains("http://") && !page.contains("https://"),
+        "self-contained: no scripts, no external resources"
+    );
+    let html = dir.path().join("report.html");
+    fs::write(&html, &page).expect("write");
+    let profile = dir.path().join("profile");
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            &format!("--user-data-dir={}", s(&profile)),
+            "--dump-dom",
+            &format!("file://{}", s(&html)),
+        ])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains(r#"<h1 id="verdict" class="named">Named: initech</h1>"#),
+        "verdict not in the rendered page: {}\n{}",
+        &dom[..dom.len().min(2000)],
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dom.contains("<svg") && dom.contains("threshold"),
+        "chart missing"
+    );
+    assert!(dom.contains("Evidence per channel") && dom.contains("item-order"));
+    assert!(dom.contains("Evidence per file") && dom.contains("pricing.py"));
+}

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::code::prf::{Locator, Prf};
+use crate::code::prf::{Locator, Prf, RecipientPrf};
 use crate::code::tardos::{score_term, NullModel, Position};
 use crate::embed::CodeParams;
 use crate::evidence::Evidence;
@@ -19,6 +19,9 @@ pub struct TraceParams {
     pub code: CodeParams,
     /// Family-wise bound on the probability of naming any innocent candidate.
     pub epsilon: f64,
+    /// Key-derived decoy recipients (whom nobody received) to score for
+    /// an empirical p-value beside the analytic one; 0 for none.
+    pub decoys: u64,
 }
 
 impl Default for TraceParams {
@@ -26,6 +29,7 @@ impl Default for TraceParams {
         TraceParams {
             code: CodeParams::default(),
             epsilon: 1e-9,
+            decoys: 0,
         }
     }
 }
@@ -45,6 +49,12 @@ pub struct CandidateScore {
     pub p_value: f64,
     /// `log10` of `p_value` (finite even where `p_value` underflows).
     pub log10_p_value: f64,
+    /// Empirical p-value: `(1 + decoys scoring at least as high) / (1 +
+    /// decoys)`, from [`TraceParams::decoys`] key-derived decoy recipients
+    /// (absent without decoys). A check on the analytic value that
+    /// assumes nothing; it cannot go below `1 / (1 + decoys)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empirical_p_value: Option<f64>,
     /// Whether the candidate is named.
     pub accused: bool,
 }
@@ -66,6 +76,10 @@ pub struct Verdict {
     pub epsilon: f64,
     /// Per-candidate bound `epsilon / n` (Bonferroni), as `log10`.
     pub log10_alpha_per_candidate: f64,
+    /// Decoy recipients scored for the empirical p-values.
+    pub decoys: u64,
+    /// Observed positions per channel.
+    pub positions_per_channel: std::collections::BTreeMap<String, usize>,
 }
 
 /// Score `candidates` against `evidence`. A candidate is named when the
@@ -112,20 +126,39 @@ pub fn score(
             )
         })
         .collect();
+    let score_of = |codeword: &RecipientPrf| -> f64 {
+        terms
+            .iter()
+            .map(|&(locator, threshold, if_one, if_zero)| {
+                if codeword.draw(locator) < threshold {
+                    if_one
+                } else {
+                    if_zero
+                }
+            })
+            .sum()
+    };
+    let mut decoy_scores: Vec<f64> = (0..params.decoys)
+        .into_par_iter()
+        .map(|i| score_of(&prf.decoy(i)))
+        .collect();
+    decoy_scores.sort_by(f64::total_cmp);
+    let mut per_channel = std::collections::BTreeMap::new();
+    for (_, tally) in evidence.tallies() {
+        if tally.majority().is_some() {
+            *per_channel
+                .entry(tally.channel.name().to_owned())
+                .or_insert(0) += 1;
+        }
+    }
     let mut scored: Vec<CandidateScore> = unique
         .par_iter()
         .map(|recipient| {
-            let codeword = prf.recipient(recipient);
-            let score: f64 = terms
-                .iter()
-                .map(|&(locator, threshold, if_one, if_zero)| {
-                    if codeword.draw(locator) < threshold {
-                        if_one
-                    } else {
-                        if_zero
-                    }
-                })
-                .sum();
+            let score = score_of(&prf.recipient(recipient));
+            let empirical_p_value = (params.decoys > 0).then(|| {
+                let at_least = decoy_scores.len() - decoy_scores.partition_point(|&d| d < score);
+                (1 + at_least) as f64 / (1 + decoy_scores.len()) as f64
+            });
             let log10_p_value = null.log10_tail(score);
             CandidateScore {
                 recipient: recipient.as_str().to_owned(),
@@ -133,6 +166,7 @@ pub fn score(
                 threshold,
                 p_value: 10f64.powf(log10_p_value),
                 log10_p_value,
+                empirical_p_value,
                 accused: log10_p_value <= log10_alpha,
             }
         })
@@ -150,5 +184,7 @@ pub fn score(
         files_scanned: evidence.files_scanned(),
         epsilon: params.epsilon,
         log10_alpha_per_candidate: log10_alpha,
+        decoys: params.decoys,
+        positions_per_channel: per_channel,
     }
 }

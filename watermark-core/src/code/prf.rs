@@ -95,9 +95,22 @@ impl Prf {
 
     /// The codeword generator of one recipient.
     pub fn recipient(&self, recipient: &Recipient) -> RecipientPrf {
+        self.recipient_of(recipient.as_str().as_bytes())
+    }
+
+    /// The codeword generator of decoy `index`: a recipient nobody can be
+    /// (its id holds a NUL byte, which recipient ids never do), so its
+    /// score on any suspect is a draw from the null distribution.
+    pub fn decoy(&self, index: u64) -> RecipientPrf {
+        let mut id = b"\0decoy-".to_vec();
+        id.extend_from_slice(index.to_string().as_bytes());
+        self.recipient_of(&id)
+    }
+
+    fn recipient_of(&self, id: &[u8]) -> RecipientPrf {
         let mut hasher = self.hasher(Domain::Recipient);
-        hasher.update(&(recipient.as_str().len() as u64).to_le_bytes());
-        hasher.update(recipient.as_str().as_bytes());
+        hasher.update(&(id.len() as u64).to_le_bytes());
+        hasher.update(id);
         let mut key = [0u8; 16];
         key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
         RecipientPrf {
