@@ -50,12 +50,23 @@ fn setup() -> Setup {
 
 /// Trace a mixed copy among all 1,000 and check the verdict.
 fn check(setup: &Setup, attack: &str, copy: &BTreeMap<&Path, Vec<u8>>) {
+    check_with(setup, BiasDesign::Half, attack, copy);
+}
+
+fn check_with(setup: &Setup, design: BiasDesign, attack: &str, copy: &BTreeMap<&Path, Vec<u8>>) {
     let mut evidence = Evidence::new();
     for (rel, bytes) in copy {
         let lang = Lang::from_path(rel).expect("python");
         let _ = evidence.scan_source(lang, bytes, &setup.key);
     }
-    let verdict = score(&evidence, &setup.key, &setup.all, &TraceParams::default());
+    let params = TraceParams {
+        code: CodeParams {
+            design,
+            ..CodeParams::default()
+        },
+        ..TraceParams::default()
+    };
+    let verdict = score(&evidence, &setup.key, &setup.all, &params);
     let named: Vec<&str> = verdict
         .accused
         .iter()
@@ -83,9 +94,9 @@ fn check(setup: &Setup, attack: &str, copy: &BTreeMap<&Path, Vec<u8>>) {
 /// colluders' values.
 fn mixed<'s>(
     setup: &'s Setup,
+    design: BiasDesign,
     choose: &dyn Fn(&[bool]) -> Option<bool>,
 ) -> BTreeMap<&'s Path, Vec<u8>> {
-    let design = CodeParams::default().design;
     setup
         .files
         .iter()
@@ -105,6 +116,20 @@ fn mixed<'s>(
             )
         })
         .collect()
+}
+
+/// How colluders pick a site's value from what their copies show.
+type Vote<'a> = &'a dyn Fn(&[bool]) -> Option<bool>;
+
+/// The minority value where the copies differ; where they agree the
+/// colluders cannot tell a site is there, so it keeps its value.
+fn minority(seen: &[bool]) -> bool {
+    let ones = seen.iter().filter(|&&b| b).count();
+    if ones == 0 || ones == seen.len() {
+        seen[0]
+    } else {
+        ones * 2 < seen.len()
+    }
 }
 
 #[test]
@@ -128,7 +153,7 @@ fn a_copy_mixed_file_by_file_names_a_colluder() {
 #[test]
 fn a_per_site_majority_names_a_colluder() {
     let setup = setup();
-    let copy = mixed(&setup, &|seen| {
+    let copy = mixed(&setup, BiasDesign::Half, &|seen| {
         Some(seen.iter().filter(|&&b| b).count() * 2 > seen.len())
     });
     check(&setup, "per-site majority", &copy);
@@ -139,7 +164,7 @@ fn erasing_every_differing_site_still_names_a_colluder() {
     let setup = setup();
     // Where the copies differ, the colluders put back what the author had
     // (a formatter keeps either value; the original is the natural default).
-    let copy = mixed(&setup, &|seen| {
+    let copy = mixed(&setup, BiasDesign::Half, &|seen| {
         let first = seen[0];
         seen.iter().all(|&b| b == first).then_some(first)
     });
@@ -155,9 +180,7 @@ fn erasing_every_differing_site_still_names_a_colluder() {
 fn a_minority_vote_under_the_default_design_names_no_innocent() {
     let setup = setup();
     assert_eq!(CodeParams::default().design, BiasDesign::Half);
-    let copy = mixed(&setup, &|seen| {
-        Some(seen.iter().filter(|&&b| b).count() * 2 < seen.len())
-    });
+    let copy = mixed(&setup, BiasDesign::Half, &|seen| Some(minority(seen)));
     let mut evidence = Evidence::new();
     for (rel, bytes) in &copy {
         let _ = evidence.scan_source(Lang::from_path(rel).expect("python"), bytes, &setup.key);
@@ -176,4 +199,37 @@ fn a_minority_vote_under_the_default_design_names_no_innocent() {
         .accused
         .iter()
         .all(|c| colluders.contains(&c.recipient.as_str())));
+}
+
+/// With the coalition-3 design (`--coalition 3`), the vote that defeats
+/// bias 1/2 is traced: every strategy of three names a colluder.
+#[test]
+fn the_coalition_design_traces_every_vote_of_three() {
+    let setup = setup();
+    let design = BiasDesign::for_coalition(3);
+    let votes: [(&str, Vote<'_>); 5] = [
+        ("majority", &|seen| {
+            Some(seen.iter().filter(|&&b| b).count() * 2 > seen.len())
+        }),
+        ("minority", &|seen| Some(minority(seen))),
+        ("all 0 where they differ", &|seen| {
+            Some(seen.iter().all(|&b| b))
+        }),
+        ("all 1 where they differ", &|seen| {
+            Some(seen.iter().any(|&b| b))
+        }),
+        ("erase what differs", &|seen| {
+            let first = seen[0];
+            seen.iter().all(|&b| b == first).then_some(first)
+        }),
+    ];
+    for (attack, vote) in votes {
+        let copy = mixed(&setup, design, vote);
+        check_with(
+            &setup,
+            design,
+            &format!("coalition design, {attack}"),
+            &copy,
+        );
+    }
 }

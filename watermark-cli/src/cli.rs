@@ -9,8 +9,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use watermark_core::input::scan_input;
 use watermark_core::{
-    inspect_tree, score, tag_tree_signed, ChannelId, CodeParams, Evidence, FileReport, FileStatus,
-    Lang, OwnerKey, Recipient, SignOptions, TraceParams, WalkOptions,
+    inspect_tree, score, tag_tree_signed, BiasDesign, ChannelId, CodeParams, Evidence, FileReport,
+    FileStatus, Lang, OwnerKey, Recipient, SignOptions, TraceParams, WalkOptions,
 };
 
 use crate::output::{print_verdict, warn_skipped, Bar};
@@ -55,6 +55,13 @@ enum Command {
         /// (0 = keep the author's count exactly, 1 = ignore it).
         #[arg(long, default_value_t = watermark_core::DEFAULT_DENSITY_SLACK)]
         density_slack: f64,
+        /// Design coalition size: 2 or less uses bias 1/2 (most evidence
+        /// against one leaker or two colluders); 3 to 6 the Tardos arcsine
+        /// biases that resist any vote of that many colluders, at about
+        /// half the evidence per position against one. Trace with the same
+        /// value.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=6))]
+        coalition: u8,
         #[command(flatten)]
         provenance: TagProvenanceArgs,
         #[command(flatten)]
@@ -96,6 +103,9 @@ enum Command {
         /// Family-wise bound on naming any innocent candidate.
         #[arg(long, default_value_t = 1e-9)]
         epsilon: f64,
+        /// The design coalition size the copies were tagged with.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=6))]
+        coalition: u8,
         /// Key-derived decoy recipients (nobody's) scored for an empirical
         /// p-value beside the analytic one.
         #[arg(long, default_value_t = 1000)]
@@ -243,6 +253,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             key,
             recipient,
             density_slack,
+            coalition,
             provenance,
             walk,
             json,
@@ -254,7 +265,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             }
             let params = CodeParams {
                 density_slack,
-                ..CodeParams::default()
+                design: BiasDesign::for_coalition(coalition),
             };
             let run = TagRun {
                 key: &key,
@@ -273,6 +284,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             emit_evidence,
             evidence,
             epsilon,
+            coalition,
             decoys,
             format,
             json,
@@ -286,6 +298,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             emit_evidence: emit_evidence.as_deref(),
             evidence: &evidence,
             epsilon,
+            design: BiasDesign::for_coalition(coalition),
             decoys,
             format: if json { Format::Json } else { format },
             show,
@@ -471,6 +484,7 @@ struct TraceRun<'a> {
     emit_evidence: Option<&'a Path>,
     evidence: &'a [PathBuf],
     epsilon: f64,
+    design: BiasDesign,
     decoys: u64,
     format: Format,
     show: usize,
@@ -559,7 +573,10 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
     let params = TraceParams {
         epsilon: epsilon / keys.len() as f64,
         decoys: run.decoys,
-        ..TraceParams::default()
+        code: CodeParams {
+            design: run.design,
+            ..CodeParams::default()
+        },
     };
     let mut verdicts = Vec::with_capacity(keys.len());
     let mut files = Vec::new();

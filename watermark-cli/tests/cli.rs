@@ -925,3 +925,49 @@ fn the_html_report_renders_the_verdict_in_a_real_browser() {
     assert!(dom.contains("Evidence per channel") && dom.contains("item-order"));
     assert!(dom.contains("Evidence per file") && dom.contains("pricing.py"));
 }
+
+/// `--coalition 3` tags with the arcsine biases; tracing with the same
+/// value names the recipient.
+#[test]
+fn the_coalition_design_round_trips() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let copy = dir.path().join("copy");
+    let tagged = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "hooli",
+        "--coalition",
+        "3",
+        s(&sample()),
+        s(&copy),
+    ]);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let traced = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--coalition",
+        "3",
+        "--recipients",
+        "acme,hooli,initech",
+        "--json",
+        s(&copy),
+    ]);
+    assert_eq!(code(&traced), 0, "{}", stderr(&traced));
+    let verdict: serde_json::Value = serde_json::from_slice(&traced.stdout).expect("json");
+    assert_eq!(verdict["accused"][0]["recipient"], "hooli");
+    let bad = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--coalition",
+        "7",
+        "--recipients",
+        "a",
+        s(&copy),
+    ]);
+    assert_eq!(code(&bad), 2, "coalition sizes are 1 to 6");
+}
