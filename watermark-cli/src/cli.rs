@@ -163,6 +163,12 @@ enum Command {
         /// (always included in --json).
         #[arg(long)]
         refusals: bool,
+        /// Capacity planning: the number of candidate recipients.
+        #[arg(long, default_value_t = 1000)]
+        candidates: u64,
+        /// Capacity planning: the family-wise false-accusation bound.
+        #[arg(long, default_value_t = 1e-9)]
+        epsilon: f64,
         #[command(flatten)]
         walk: WalkArgs,
         /// The tree or file to inspect.
@@ -323,9 +329,11 @@ pub(crate) fn run() -> Result<ExitCode> {
         Command::Inspect {
             json,
             refusals,
+            candidates,
+            epsilon,
             walk,
             path,
-        } => inspect(json, refusals, walk.options(), &path),
+        } => inspect(json, refusals, (candidates, epsilon), walk.options(), &path),
         Command::Demo { keep } => crate::demo::run(keep.as_deref()),
     }
 }
@@ -637,7 +645,16 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
     })
 }
 
-fn inspect(json: bool, show_refusals: bool, walk: WalkOptions, path: &Path) -> Result<ExitCode> {
+fn inspect(
+    json: bool,
+    show_refusals: bool,
+    (candidates, epsilon): (u64, f64),
+    walk: WalkOptions,
+    path: &Path,
+) -> Result<ExitCode> {
+    if !(epsilon > 0.0 && epsilon < 1.0) {
+        bail!("--epsilon must be between 0 and 1, got {epsilon}");
+    }
     let bar = Bar::new("inspecting");
     let files = inspect_tree(path, walk, &bar)?;
     bar.finish();
@@ -698,7 +715,9 @@ fn inspect(json: bool, show_refusals: bool, walk: WalkOptions, path: &Path) -> R
             }
         }
     }
+    let mut all_sites = 0;
     for (lang, lines, sites) in totals {
+        all_sites += sites;
         let per_kloc = if lines == 0 {
             0.0
         } else {
@@ -709,5 +728,28 @@ fn inspect(json: bool, show_refusals: bool, walk: WalkOptions, path: &Path) -> R
             "total {lang}: {lines} lines, {sites} sites ({per_kloc:.1} per 1,000 lines)"
         )?;
     }
+    for id in ChannelId::ALL {
+        let count: usize = files
+            .iter()
+            .flat_map(|f| &f.channels)
+            .filter(|c| c.channel == id.name())
+            .map(|c| c.sites)
+            .sum();
+        writeln!(stdout, "channel {}: {count} sites", id.name())?;
+    }
+    // Sites sharing a locator carry one position: a slight overestimate.
+    let plan = watermark_core::code::tardos::capacity_plan(all_sites as u64, candidates, epsilon);
+    let needed = |c| watermark_core::code::tardos::positions_needed(c, candidates, epsilon);
+    writeln!(
+        stdout,
+        "capacity ({candidates} candidates, epsilon {epsilon:e}): one leaker is traced from a leak \
+         of {:.1} % of these sites ({} positions); coalitions of up to {} from all of them \
+         (2 need {} positions; 3 need {} and tagging with --coalition 3 or more)",
+        100.0 * plan.smallest_fraction.min(100.0),
+        needed(1),
+        plan.largest_coalition,
+        needed(2),
+        needed(3),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,8 @@
 
 use std::f64::consts::LN_10;
 
+use serde::Serialize;
+
 use super::arcsine_table::ARCSINE;
 
 use crate::code::prf::Locator;
@@ -55,6 +57,49 @@ impl BiasDesign {
                 (threshold, threshold as f64 / 2f64.powi(64))
             }
         }
+    }
+}
+
+/// About how many observed positions trace a coalition of `c` recipients
+/// among `n` candidates with a family-wise bound `epsilon` and a 1 % miss
+/// rate, under the worst collusion strategy (the table in DESIGN.md):
+/// `log2(n / epsilon) + 2` for one leaker (all positions match), and
+/// `k_c * c^2 * ln(n / epsilon)` with `k_2 = 2.83`, `k_c = 6` for `c >= 3`
+/// (bias 1/2 for `c <= 2`, the arcsine design beyond).
+pub fn positions_needed(c: u8, n: u64, epsilon: f64) -> u64 {
+    let ln = (n.max(1) as f64 / epsilon.clamp(f64::MIN_POSITIVE, 1.0)).ln();
+    let needed = match c {
+        0 | 1 => ln / std::f64::consts::LN_2 + 2.0,
+        2 => 2.83 * 4.0 * ln,
+        c => 6.0 * f64::from(c) * f64::from(c) * ln,
+    };
+    needed.ceil() as u64
+}
+
+/// What a tree with `positions` code positions can trace, among `n`
+/// candidates at bound `epsilon`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CapacityPlan {
+    /// Positions in the whole tree.
+    pub positions: u64,
+    /// The largest coalition traced from the whole tree (0: not even one
+    /// leaker).
+    pub largest_coalition: u8,
+    /// The smallest fraction of the tree whose leak by one recipient is
+    /// still traced (above 1: not traceable).
+    pub smallest_fraction: f64,
+}
+
+/// See [`CapacityPlan`]. Coalitions are counted up to 10.
+pub fn capacity_plan(positions: u64, n: u64, epsilon: f64) -> CapacityPlan {
+    let largest_coalition = (1..=10u8)
+        .take_while(|&c| positions_needed(c, n, epsilon) <= positions)
+        .last()
+        .unwrap_or(0);
+    CapacityPlan {
+        positions,
+        largest_coalition,
+        smallest_fraction: positions_needed(1, n, epsilon) as f64 / positions.max(1) as f64,
     }
 }
 
@@ -369,6 +414,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn positions_needed_follow_the_design_table() {
+        // DESIGN.md, epsilon 1e-9: (c, n, needed) within 10 %.
+        for (c, n, table) in [
+            (1u8, 100u64, 38u64),
+            (1, 10_000, 44),
+            (2, 1000, 313),
+            (3, 1000, 1468),
+            (4, 10_000, 2830),
+        ] {
+            let got = positions_needed(c, n, 1e-9) as f64;
+            assert!(
+                (got / table as f64 - 1.0).abs() < 0.1,
+                "c {c} n {n}: {got} vs {table}"
+            );
+        }
+        let plan = capacity_plan(1500, 1000, 1e-9);
+        assert_eq!(plan.largest_coalition, 3);
+        assert!(plan.smallest_fraction < 0.03);
+        assert_eq!(capacity_plan(10, 1000, 1e-9).largest_coalition, 0);
     }
 
     #[test]
