@@ -154,23 +154,33 @@ impl NullModel {
                 kind: NullKind::Binomial,
             };
         }
+        // Positions with the same bias and observed bit contribute the same
+        // term: group them (a design has at most a few hundred biases).
+        let mut groups: std::collections::BTreeMap<(u64, bool), (f64, f64)> =
+            std::collections::BTreeMap::new();
+        for pos in positions {
+            groups
+                .entry((pos.threshold, pos.y))
+                .or_insert((pos.p, 0.0))
+                .1 += 1.0;
+        }
         const GRID: usize = 160;
         let grid = (0..GRID)
             .map(|j| {
                 let lambda = 10f64.powf(-4.0 + 5.5 * j as f64 / (GRID - 1) as f64);
-                let log_mgf: f64 = positions
+                let log_mgf: f64 = groups
                     .iter()
-                    .map(|pos| {
-                        let p = pos.p;
+                    .map(|(&(_, y), &(p, count))| {
                         let (a, b) = (((1.0 - p) / p).sqrt(), (p / (1.0 - p)).sqrt());
                         // Under the null x ~ Bernoulli(p): for y = 1 the term
                         // is +a w.p. p, -b w.p. 1-p; for y = 0, +b w.p. 1-p,
                         // -a w.p. p.
-                        if pos.y {
-                            log_sum_exp(p.ln() + lambda * a, (1.0 - p).ln() - lambda * b)
-                        } else {
-                            log_sum_exp((1.0 - p).ln() + lambda * b, p.ln() - lambda * a)
-                        }
+                        count
+                            * if y {
+                                log_sum_exp(p.ln() + lambda * a, (1.0 - p).ln() - lambda * b)
+                            } else {
+                                log_sum_exp((1.0 - p).ln() + lambda * b, p.ln() - lambda * a)
+                            }
                     })
                     .sum();
                 (lambda, log_mgf)
