@@ -24,6 +24,8 @@ use watermark_core::{
 
 /// Candidates scored by every trace.
 const CANDIDATES: usize = 100;
+/// Candidates of the large trace in the summary (issue 5's target).
+const MANY_CANDIDATES: usize = 10_000;
 /// Repetitions of the directly timed summary (the best one counts).
 const SUMMARY_REPS: usize = 5;
 
@@ -195,12 +197,17 @@ impl Fixture {
 
     /// `scan_source` on every file, then one `score` of every candidate.
     fn trace(&self, input: &Inputs) -> usize {
+        self.trace_among(input, &self.candidates)
+    }
+
+    /// [`Fixture::trace`] against `candidates`.
+    fn trace_among(&self, input: &Inputs, candidates: &[Recipient]) -> usize {
         let mut evidence = Evidence::new();
         for file in &input.files {
             // A file the scanner refuses simply adds no evidence.
             let _ = evidence.scan_source(input.lang, file, &self.key);
         }
-        let verdict = score(&evidence, &self.key, &self.candidates, &self.trace);
+        let verdict = score(&evidence, &self.key, candidates, &self.trace);
         verdict.candidates.len()
     }
 }
@@ -253,13 +260,17 @@ fn summary() {
         let parse = best_of(|| fixture.parse(&input, &mut parser));
         let tag = best_of(|| fixture.tag(&input));
         let trace = best_of(|| fixture.trace(&input));
+        let many: Vec<Recipient> = (0..MANY_CANDIDATES)
+            .map(|i| Recipient::new(&format!("vendor-{i:05}")).expect("valid recipient id"))
+            .collect();
+        let trace_many = best_of(|| fixture.trace_among(&input, &many));
         let (tagged, skipped, copy) = fixture.tag_check(&input);
         let mb = input.bytes as f64 / 1e6;
         let rate = |d: Duration| mb / d.as_secs_f64();
         let pct = |d: Duration| 100.0 * parse.as_secs_f64() / d.as_secs_f64();
         println!(
             "{}: {} files, {:.2} MB: parse {:.1} MB/s, tag {:.1} MB/s ({:.0} % of parse), \
-             trace {:.1} MB/s ({:.0} %)",
+             trace {:.1} MB/s ({:.0} %), trace among {MANY_CANDIDATES} {:.1} MB/s ({:.0} %)",
             input.lang,
             input.files.len(),
             mb,
@@ -268,6 +279,8 @@ fn summary() {
             pct(tag),
             rate(trace),
             pct(trace),
+            rate(trace_many),
+            pct(trace_many),
         );
         println!(
             "  check: {tagged} files tagged, {skipped} left unchanged; \
