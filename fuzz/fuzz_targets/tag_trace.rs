@@ -6,6 +6,8 @@
 //! - tagging is idempotent: tagging the output again for the same
 //!   recipient gives the same bytes;
 //! - a changed output is still readable by `Evidence::scan_source`;
+//! - a file that was tagged can be signed, the signed comment verifies
+//!   as valid, and signing again gives the same bytes;
 //! - a changed output holds the same words as the input, up to order
 //!   (words split at whitespace and `,()[]`): tagging only inserts or
 //!   removes blank lines, moves whole items and reorders derive lists.
@@ -16,7 +18,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use watermark_core::{tag_source, CodeParams, Evidence, Lang, OwnerKey, Recipient};
+use watermark_core::signed::{sign_source, verify_source, SignatureStatus};
+use watermark_core::{tag_source, CodeParams, Evidence, FileStatus, Lang, OwnerKey, Recipient};
 
 struct Fixture {
     key: OwnerKey,
@@ -88,5 +91,35 @@ fuzz_target!(|data: &[u8]| {
             String::from_utf8_lossy(input),
             String::from_utf8_lossy(&tagged.output),
         );
+    }
+
+    if matches!(tagged.status, FileStatus::Processed { .. }) {
+        let signed = sign_source(
+            lang,
+            &tagged.output,
+            &f.key,
+            &f.recipient,
+            "fuzz-delivery",
+            "src/fuzz",
+            Some("Licensed for fuzzing"),
+        )
+        .unwrap_or_else(|e| panic!("a tagged file could not be signed: {e}"));
+        let found = verify_source(lang, &signed, &[f.key.public_key()]);
+        assert!(
+            found.len() == 1 && found[0].status == SignatureStatus::Valid,
+            "signed comment does not verify: {found:?}\n{}",
+            String::from_utf8_lossy(&signed)
+        );
+        let again = sign_source(
+            lang,
+            &signed,
+            &f.key,
+            &f.recipient,
+            "fuzz-delivery",
+            "src/fuzz",
+            Some("Licensed for fuzzing"),
+        )
+        .expect("signs again");
+        assert!(again == signed, "signing is not idempotent");
     }
 });

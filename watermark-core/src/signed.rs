@@ -149,7 +149,8 @@ pub fn sign_source(
     }
     let table = &lang.table().signed;
     let decoded = decode(bytes)?;
-    let text = strip_signatures(table, decoded.text);
+    let original = parse(lang, decoded.text)?;
+    let text = strip_signatures(table, decoded.text, &original.tree.root_node());
     let parsed = parse(lang, &text)?;
     if let Some((line, column)) = parsed.first_error() {
         return Err(SkipReason::ParseErrors { line, column }.into());
@@ -197,11 +198,14 @@ pub fn verify_source(lang: Lang, bytes: &[u8], keys: &[PublicKey]) -> Vec<FoundS
         return Vec::new();
     };
     let text = decoded.text;
-    let found = signature_lines(table, text);
+    let Ok(parsed) = parse(lang, text) else {
+        return Vec::new();
+    };
+    let found = signature_lines(table, text, &parsed.tree.root_node());
     if found.is_empty() {
         return Vec::new();
     }
-    let current = parse(lang, text).map(|parsed| match parsed.first_error() {
+    let current: Result<Result<[u8; 32], String>, SkipReason> = Ok(match parsed.first_error() {
         Some((line, column)) => Err(format!("the code no longer parses ({line}:{column})")),
         None => Ok(digest_tree(table, parsed.tree.root_node(), text)),
     });
@@ -399,6 +403,7 @@ fn unescape(value: &str) -> Option<String> {
 fn signature_lines<'a>(
     table: &SignedTable,
     text: &'a str,
+    root: &Node<'_>,
 ) -> Vec<(usize, &'a str, Option<&'a str>)> {
     let mut out = Vec::new();
     let mut previous: Option<&str> = None;
@@ -414,12 +419,13 @@ fn signature_lines<'a>(
         let rest = comment.unwrap_or(line);
         let looks_signed = rest.contains(MARKER)
             || (rest.contains(" sig=") && rest.contains(" code=") && rest.contains("key="));
-        if looks_signed {
-            out.push((
-                offset + (line.len() - line.trim_start().len()),
-                rest,
-                previous,
-            ));
+        let start = offset + (line.len() - line.trim_start().len());
+        // Never a line inside a string or a longer comment (a test that
+        // mentions the marker, say).
+        // (In a file that no longer parses, a damaged line may read as
+        // inside a string: then it still counts, as a bad signature.)
+        if looks_signed && (root.has_error() || line_start(root, start) != LineStart::Inside) {
+            out.push((start, rest, previous));
         }
         // The notice is the nearest line above that is not blank.
         if !line.trim().is_empty() {
@@ -431,24 +437,35 @@ fn signature_lines<'a>(
 }
 
 /// `text` without signature comment lines (and the notice line of each).
-fn strip_signatures<'a>(table: &SignedTable, text: &'a str) -> Cow<'a, str> {
+fn strip_signatures<'a>(table: &SignedTable, text: &'a str, root: &Node<'_>) -> Cow<'a, str> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let comment_body = |line: &'a str| {
+    let mut starts = Vec::with_capacity(lines.len());
+    let mut offset = 0;
+    for line in &lines {
+        starts.push(offset + (line.len() - line.trim_start().len()));
+        offset += line.len();
+    }
+    // Only lines that are whole comments: never a line of a string.
+    let comment_body = |i: usize| {
+        let line: &'a str = lines[i];
+        if line_start(root, starts[i]) != LineStart::Comment {
+            return None;
+        }
         line.trim_end_matches(['\n', '\r'])
             .trim_start()
             .strip_prefix(table.line_comment)
             .map(|c| c.strip_prefix(' ').unwrap_or(c))
     };
     let mut drop = vec![false; lines.len()];
-    for (i, line) in lines.iter().enumerate() {
-        let Some(body) = comment_body(line) else {
+    for i in 0..lines.len() {
+        let Some(body) = comment_body(i) else {
             continue;
         };
         if body.starts_with(MARKER) {
             drop[i] = true;
             let above = (0..i).rev().find(|&j| !lines[j].trim().is_empty());
             if let Some(j) =
-                above.filter(|&j| body.contains(" notice=1 ") && comment_body(lines[j]).is_some())
+                above.filter(|&j| body.contains(" notice=1 ") && comment_body(j).is_some())
             {
                 drop[j] = true;
             }
@@ -466,10 +483,49 @@ fn strip_signatures<'a>(table: &SignedTable, text: &'a str) -> Cow<'a, str> {
     Cow::Owned(kept)
 }
 
+/// What starts at a line's first non-blank byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineStart {
+    /// A comment.
+    Comment,
+    /// The inside of a string or of a comment that began earlier.
+    Inside,
+    /// Code (or nothing).
+    Code,
+}
+
+fn line_start(root: &Node<'_>, offset: usize) -> LineStart {
+    let Some(node) = root.descendant_for_byte_range(offset, offset) else {
+        return LineStart::Code;
+    };
+    // The smallest node may be a token inside a comment node (`//`).
+    let mut at = Some(node);
+    while let Some(n) = at {
+        if n.is_extra() {
+            return if n.start_byte() == offset {
+                LineStart::Comment
+            } else {
+                LineStart::Inside
+            };
+        }
+        if n.kind().contains("string") {
+            return LineStart::Inside;
+        }
+        at = n.parent();
+    }
+    LineStart::Code
+}
+
 /// Byte offset where the comment goes: after a shebang line, an encoding
 /// line, and the top-level nodes or comments the table names.
 fn insertion_point(table: &SignedTable, root: &Node<'_>, text: &str) -> usize {
     let line_end = |offset: usize| {
+        // Back to a character boundary (a node may end in a multi-byte
+        // character).
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         text[offset..]
             .find('\n')
             .map_or(text.len(), |i| offset + i + 1)
@@ -1398,6 +1454,58 @@ mod tests {
             .contains('\n'));
         roundtrip(Lang::Rust, "", None);
         roundtrip(Lang::Python, "x = 1", Some("n"));
+    }
+
+    #[test]
+    fn odd_files_sign_and_verify_without_panics() {
+        let key = OwnerKey::from_seed([3; 32]);
+        let r = Recipient::new("acme").expect("id");
+        let keys = [key.public_key()];
+        for (lang, src) in [
+            (Lang::Rust, "//! Docs — end é\n#![no_std] // é\nfn f() {}"),
+            (Lang::Rust, "#![allow(x)]"),
+            (
+                Lang::Rust,
+                "#!/usr/bin/env run-cargo-script\nfn main() {}\n",
+            ),
+            (Lang::Rust, "\u{feff}fn f() {}\r\n"),
+            (Lang::Python, "#!/bin/py\n# coding: latin-1\nx = 'é'"),
+            (Lang::Python, "\u{feff}x = 1\r\n"),
+            (Lang::Python, ""),
+            (Lang::Python, "# watermark-signed: v1 key=bogus\nx = 1\n"),
+        ] {
+            let signed = sign_source(lang, src.as_bytes(), &key, &r, "d", "p", Some("n"))
+                .unwrap_or_else(|e| panic!("{src:?}: {e}"));
+            let found = verify_source(lang, &signed, &keys);
+            assert_eq!(
+                found.len(),
+                1,
+                "{src:?} -> {}",
+                String::from_utf8_lossy(&signed)
+            );
+            assert_eq!(found[0].status, SignatureStatus::Valid, "{src:?}");
+            if src.starts_with("//! Docs") {
+                let text = String::from_utf8(signed).expect("utf-8");
+                assert!(
+                    text.starts_with(
+                        "//! Docs — end é\n#![no_std] // é\n// n\n// watermark-signed:"
+                    ),
+                    "{text}"
+                );
+            }
+        }
+        // Not source at all: no panic, nothing signed.
+        assert!(verify_source(Lang::Rust, b"\xff\xfe\x00binary", &keys).is_empty());
+        // A string that mentions the marker is code, never a signature.
+        let quoted = "x = '''\n# watermark-signed: v1 key=a code=b sig=c\n'''\n";
+        let signed =
+            sign_source(Lang::Python, quoted.as_bytes(), &key, &r, "d", "p", None).expect("signs");
+        let text = String::from_utf8(signed.clone()).expect("utf-8");
+        assert!(text.ends_with(quoted), "the string was kept: {text}");
+        let found = verify_source(Lang::Python, &signed, &keys);
+        assert_eq!(found.len(), 1, "only the real comment: {found:?}");
+        assert_eq!(found[0].status, SignatureStatus::Valid);
+        assert!(sign_source(Lang::Rust, b"fn (", &key, &r, "d", "p", None).is_err());
     }
 
     #[test]
