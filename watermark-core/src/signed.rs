@@ -417,7 +417,10 @@ fn signature_lines<'a>(
         // fails to parse): `rest` is the whole line.
         let comment = line.trim_start().strip_prefix(table.line_comment);
         let rest = comment.unwrap_or(line);
-        let looks_signed = rest.contains(MARKER)
+        // A comment that opens with the marker, or any line holding all
+        // the fields (a damaged marker or opener); not a comment that
+        // merely mentions the marker (found by fuzzing).
+        let looks_signed = rest.trim_start().starts_with(MARKER)
             || (rest.contains(" sig=") && rest.contains(" code=") && rest.contains("key="));
         let start = offset + (line.len() - line.trim_start().len());
         // Never a line inside a string or a longer comment (a test that
@@ -1473,6 +1476,10 @@ mod tests {
             (Lang::Python, "\u{feff}x = 1\r\n"),
             (Lang::Python, ""),
             (Lang::Python, "# watermark-signed: v1 key=bogus\nx = 1\n"),
+            (
+                Lang::Python,
+                "# a comment about watermark-signed: comments\nx = 1\n",
+            ),
         ] {
             let signed = sign_source(lang, src.as_bytes(), &key, &r, "d", "p", Some("n"))
                 .unwrap_or_else(|e| panic!("{src:?}: {e}"));
