@@ -14,7 +14,7 @@ use crate::key::OwnerKey;
 use crate::lang::Lang;
 use crate::report::{FileReport, FileStatus, Progress, SkipReason};
 use crate::syntax::{decode, parse, MAX_FILE_BYTES};
-use crate::tree::{scan_tree, WalkOptions};
+use crate::tree::{gather, scan_tree, WalkOptions};
 
 /// Most bytes read out of one archive in all (a guard against
 /// decompression bombs).
@@ -152,12 +152,7 @@ fn scan_files(
             Some((evidence, FileReport { path, lang, status }))
         })
         .collect();
-    let mut evidence = Evidence::new();
-    let mut reports = Vec::with_capacity(per_file.len());
-    for (file_evidence, report) in per_file {
-        evidence.merge(&file_evidence);
-        reports.push(report);
-    }
+    let (evidence, mut reports) = gather(per_file);
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     (evidence, reports)
 }

@@ -532,13 +532,18 @@ pub fn scan_tree(
             )
         })
         .collect();
+    Ok(gather(per_file))
+}
+
+/// One body of evidence and the file reports, from per-file scans.
+pub(crate) fn gather(per_file: Vec<(Evidence, FileReport)>) -> (Evidence, Vec<FileReport>) {
     let mut evidence = Evidence::new();
     let mut reports = Vec::with_capacity(per_file.len());
     for (file_evidence, report) in per_file {
         evidence.merge(&file_evidence);
         reports.push(report);
     }
-    Ok((evidence, reports))
+    (evidence, reports)
 }
 
 /// The signed comments of one source file.
