@@ -504,6 +504,7 @@ struct TraceRun<'a> {
 /// or read from the suspect.
 fn evidence_for(
     run: &TraceRun<'_>,
+    loaded: &[(Evidence, String)],
     key: &OwnerKey,
     first: bool,
 ) -> Result<(Evidence, Vec<FileReport>)> {
@@ -518,12 +519,9 @@ fn evidence_for(
         return Ok((evidence, files));
     }
     let mut merged = Evidence::new();
-    for path in run.evidence {
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let (evidence, key_id) =
-            Evidence::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        if key_id == key.key_id() {
-            merged.merge(&evidence);
+    for (evidence, key_id) in loaded {
+        if *key_id == key.key_id() {
+            merged.merge(evidence);
         }
     }
     Ok((merged, Vec::new()))
@@ -539,9 +537,11 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
         .iter()
         .map(|k| OwnerKey::load(k).map_err(anyhow::Error::from))
         .collect::<Result<Vec<_>>>()?;
+    // Evidence files are read once, each checked to belong to a given key.
+    let mut loaded = Vec::with_capacity(run.evidence.len());
     for path in run.evidence {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let (_, key_id) =
+        let (evidence, key_id) =
             Evidence::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         if !keys.iter().any(|k| k.key_id() == key_id) {
             bail!(
@@ -549,12 +549,13 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
                 path.display()
             );
         }
+        loaded.push((evidence, key_id));
     }
     if let Some(out) = run.emit_evidence {
         if keys.len() != 1 {
             bail!("--emit-evidence takes exactly one --key");
         }
-        let (evidence, _) = evidence_for(run, &keys[0], true)?;
+        let (evidence, _) = evidence_for(run, &loaded, &keys[0], true)?;
         write_new_file(out, evidence.to_json(&keys[0].key_id()).as_bytes())?;
         eprintln!(
             "watermark: wrote evidence of {} files ({} positions) to {}",
@@ -589,7 +590,7 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
     let mut verdicts = Vec::with_capacity(keys.len());
     let mut files = Vec::new();
     for (i, key) in keys.iter().enumerate() {
-        let (evidence, read) = evidence_for(run, key, i == 0)?;
+        let (evidence, read) = evidence_for(run, &loaded, key, i == 0)?;
         if i == 0 {
             files = read;
         }

@@ -151,7 +151,14 @@ pub fn sign_source(
     let decoded = decode(bytes)?;
     let original = parse(lang, decoded.text)?;
     let text = strip_signatures(table, decoded.text, &original.tree.root_node());
-    let parsed = parse(lang, &text)?;
+    // Parse again only when an old signature was taken out.
+    let stripped;
+    let parsed = if matches!(text, Cow::Borrowed(_)) {
+        &original
+    } else {
+        stripped = parse(lang, &text)?;
+        &stripped
+    };
     if let Some((line, column)) = parsed.first_error() {
         return Err(SkipReason::ParseErrors { line, column }.into());
     }
@@ -205,10 +212,10 @@ pub fn verify_source(lang: Lang, bytes: &[u8], keys: &[PublicKey]) -> Vec<FoundS
     if found.is_empty() {
         return Vec::new();
     }
-    let current: Result<Result<[u8; 32], String>, SkipReason> = Ok(match parsed.first_error() {
+    let current = match parsed.first_error() {
         Some((line, column)) => Err(format!("the code no longer parses ({line}:{column})")),
         None => Ok(digest_tree(table, parsed.tree.root_node(), text)),
-    });
+    };
     found
         .into_iter()
         .map(|(offset, line_text, notice)| {
@@ -242,14 +249,11 @@ pub fn verify_source(lang: Lang, bytes: &[u8], keys: &[PublicKey]) -> Vec<FoundS
                     }
                 }
                 Some(_) => match &current {
-                    Err(reason) => SignatureStatus::CodeChanged {
-                        detail: reason.to_string(),
-                    },
-                    Ok(Err(detail)) => SignatureStatus::CodeChanged {
+                    Err(detail) => SignatureStatus::CodeChanged {
                         detail: detail.clone(),
                     },
-                    Ok(Ok(code)) if *code == fields.code => SignatureStatus::Valid,
-                    Ok(Ok(_)) => SignatureStatus::CodeChanged {
+                    Ok(code) if *code == fields.code => SignatureStatus::Valid,
+                    Ok(_) => SignatureStatus::CodeChanged {
                         detail: "the code differs from what was delivered".to_owned(),
                     },
                 },
