@@ -114,12 +114,12 @@ pub fn score(
     let log10_alpha = (params.epsilon / n).log10();
     let threshold = null.threshold(log10_alpha);
     // The two possible terms of each position, computed once for all
-    // candidates: (locator, threshold, term if X = 1, term if X = 0).
-    let terms: Vec<(Locator, u64, f64, f64)> = positions
+    // candidates: (threshold, term if X = 1, term if X = 0).
+    let locators: Vec<Locator> = positions.iter().map(|pos| pos.locator).collect();
+    let terms: Vec<(u64, f64, f64)> = positions
         .iter()
         .map(|pos| {
             (
-                pos.locator,
                 pos.threshold,
                 score_term(pos.y, true, pos.p),
                 score_term(pos.y, false, pos.p),
@@ -127,16 +127,12 @@ pub fn score(
         })
         .collect();
     let score_of = |codeword: &RecipientPrf| -> f64 {
-        terms
-            .iter()
-            .map(|&(locator, threshold, if_one, if_zero)| {
-                if codeword.draw(locator) < threshold {
-                    if_one
-                } else {
-                    if_zero
-                }
-            })
-            .sum()
+        let mut score = 0.0;
+        codeword.draws(&locators, |i, draw| {
+            let (threshold, if_one, if_zero) = terms[i];
+            score += if draw < threshold { if_one } else { if_zero };
+        });
+        score
     };
     let mut decoy_scores: Vec<f64> = (0..params.decoys)
         .into_par_iter()

@@ -2,6 +2,8 @@
 //! ranks, all keyed BLAKE3 under the owner's PRF key with one domain byte
 //! each, so no two uses can collide.
 
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
+
 use crate::key::OwnerKey;
 use crate::recipient::Recipient;
 
@@ -114,7 +116,7 @@ impl Prf {
         let mut key = [0u8; 16];
         key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
         RecipientPrf {
-            hasher: siphasher::sip::SipHasher24::new_with_key(&key),
+            cipher: aes::Aes128::new(&key.into()),
         }
     }
 }
@@ -136,15 +138,20 @@ impl LocatorHasher {
     }
 }
 
-/// The keyed codeword source of one recipient: SipHash-2-4 (a PRF with a
-/// 128-bit key) under a key derived with BLAKE3 from the owner key and the
-/// recipient id. SipHash rather than BLAKE3 for the per-position draw
-/// because tracing computes one draw per candidate and position: with
-/// thousands of candidates it dominates, and SipHash of 16 bytes is about
-/// five times cheaper.
+/// The keyed codeword source of one recipient: AES-128 (a pseudo-random
+/// permutation, so a PRF on distinct 16-byte locators) under a key derived
+/// with BLAKE3 from the owner key and the recipient id; the draw at a
+/// position is the first 8 bytes of the locator's encryption, little-endian.
+///
+/// AES rather than BLAKE3 for the per-position draw because tracing
+/// computes one draw per candidate and position, which dominates with
+/// thousands of candidates: with the CPU's AES instructions and blocks
+/// encrypted in batches a draw costs about 5 ns, against about 28 ns for
+/// SipHash-2-4 and more for BLAKE3 (`aes` falls back to a constant-time
+/// software implementation, with the same output, on CPUs without them).
 #[derive(Clone)]
 pub struct RecipientPrf {
-    hasher: siphasher::sip::SipHasher24,
+    cipher: aes::Aes128,
 }
 
 impl std::fmt::Debug for RecipientPrf {
@@ -153,12 +160,40 @@ impl std::fmt::Debug for RecipientPrf {
     }
 }
 
+/// Locators encrypted per batch by [`RecipientPrf::draws`].
+const BATCH: usize = 64;
+
 impl RecipientPrf {
     /// The recipient's uniform 64-bit draw at a position; the codeword bit is
     /// `draw < bias threshold` (integer comparison, bit-reproducible).
     pub fn draw(&self, locator: Locator) -> u64 {
-        self.hasher.hash(&locator.0)
+        let mut block = aes::Block::from(locator.0);
+        self.cipher.encrypt_block(&mut block);
+        first_u64_of(&block)
     }
+
+    /// The draws at many positions, in order: `each(i, draw)` for the
+    /// `i`-th locator. The same values as [`RecipientPrf::draw`], computed
+    /// in batches so the cipher's rounds overlap.
+    pub fn draws(&self, locators: &[Locator], mut each: impl FnMut(usize, u64)) {
+        let mut blocks = [aes::Block::default(); BATCH];
+        for (batch, chunk) in locators.chunks(BATCH).enumerate() {
+            let blocks = &mut blocks[..chunk.len()];
+            for (block, locator) in blocks.iter_mut().zip(chunk) {
+                *block = aes::Block::from(locator.0);
+            }
+            self.cipher.encrypt_blocks(blocks);
+            for (i, block) in blocks.iter().enumerate() {
+                each(batch * BATCH + i, first_u64_of(block));
+            }
+        }
+    }
+}
+
+fn first_u64_of(block: &aes::Block) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&block[..8]);
+    u64::from_le_bytes(bytes)
 }
 
 fn first_u64(hash: &blake3::Hash) -> u64 {
