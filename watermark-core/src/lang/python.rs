@@ -91,6 +91,8 @@ pub(super) static TABLE: LangTable = LangTable {
             "patch.object",
         ],
         unordered_marker_lists: &[],
+        unordered_lists: &[],
+        unordered_list_hosts: &[],
         fixed_comment_prefixes: &[],
         definition_time_code: true,
         deferred: &[("function_definition", "body")],
