@@ -717,12 +717,14 @@ fn item_order_alone_traces_projects_of_2000_lines() {
         checked >= 8,
         "only {checked} projects of 2,000 lines or more"
     );
-    // Measured: glob (28 order positions, log10 p -8.4) and six (38, -10.4;
-    // naming among 100 needs p below 1e-11) have too few movable items for
-    // this channel alone. Every other project of 2,000 lines is named.
+    // Measured: six (38 order positions, log10 p -10.4; naming among 100
+    // needs p below 1e-11) has too few movable items for this channel
+    // alone: most of its module is statements, which are barriers. Every
+    // other project of 2,000 lines is named (glob since trait bounds
+    // move: 40 positions, -12.0, was 28 and -8.4).
     println!("not named by item order alone: {failures:#?}");
     assert!(
-        failures.len() <= 2,
+        failures.len() <= 1,
         "not named at p < 1e-9 by item order alone: {failures:#?}"
     );
 }
