@@ -720,9 +720,7 @@ fn item_order_alone_traces_projects_of_2000_lines() {
     // Measured: six (38 order positions, log10 p -10.4; naming among 100
     // needs p below 1e-11) has too few movable items for this channel
     // alone: most of its module is statements, which are barriers. Every
-    // other project of 2,000 lines is named. (Trait bounds added order
-    // positions where generics are common: smallvec 93 -> 106, either
-    // 59 -> 64, heck 5 -> 9; glob's 40 and -12.0 predate them.)
+    // other project of 2,000 lines is named (glob: 40 positions, -12.0).
     println!("not named by item order alone: {failures:#?}");
     assert!(
         failures.len() <= 1,

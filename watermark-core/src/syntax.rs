@@ -32,10 +32,6 @@ pub(crate) struct Kinds {
     pub docstring: Option<(KindSet, KindSet)>,
     /// Tokens that formatters add or remove freely: `( ) , { } ;`.
     pub ignorable_tokens: KindSet,
-    /// Lists whose entries may stand in any order (`OrderTable::unordered_lists`).
-    pub unordered_list: KindSet,
-    /// Single-line kinds that may hold such lists.
-    pub unordered_list_host: KindSet,
 }
 
 impl Kinds {
@@ -63,13 +59,6 @@ impl Kinds {
                     .docstring_kind
                     .map(|(stmt, only)| (set(&[stmt]), set(only))),
                 ignorable_tokens: set(&["(", ")", ",", "{", "}", ";"]),
-                unordered_list: set(&table
-                    .order
-                    .unordered_lists
-                    .iter()
-                    .map(|&(list, _)| list)
-                    .collect::<Vec<_>>()),
-                unordered_list_host: set(table.order.unordered_list_hosts),
             }
         })
     }
@@ -369,18 +358,13 @@ fn collect_tokens(
             || node.is_extra() && node.child_count() == 0
             || Some(node.id()) == skip_node;
         let literal = kinds.literal.contains(id);
-        let unordered = kinds.unordered_list.contains(id);
-        let token = !skip && (literal || unordered || node.child_count() == 0);
+        let token = !skip && (literal || node.child_count() == 0);
         if token && node.start_byte() < node.end_byte() && !kinds.ignorable_tokens.contains(id) {
-            if unordered {
-                out.push((unordered_hash(node), false));
-            } else {
-                let raw = parsed
-                    .text
-                    .get(node.start_byte()..node.end_byte())
-                    .unwrap_or_default();
-                out.push((normalized_hash(raw, literal), kinds.identifier.contains(id)));
-            }
+            let raw = parsed
+                .text
+                .get(node.start_byte()..node.end_byte())
+                .unwrap_or_default();
+            out.push((normalized_hash(raw, literal), kinds.identifier.contains(id)));
             if out.len() >= limit {
                 return;
             }
@@ -408,28 +392,6 @@ fn collect_tokens(
             }
         }
     }
-}
-
-/// One token for a list whose entries may stand in any order: the hash of
-/// its named entries' kinds, sorted, so that trading places inside it
-/// changes no locator that hashes it. Kinds rather than texts, so that a
-/// consistent renaming (which the other tokens survive by counting
-/// identifiers by first appearance) does not move it either.
-fn unordered_hash(list: Node<'_>) -> u64 {
-    let mut cursor = list.walk();
-    let mut entries: Vec<u16> = list
-        .named_children(&mut cursor)
-        .map(|entry| entry.kind_id())
-        .collect();
-    entries.sort_unstable();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ 0xa5;
-    for entry in entries {
-        for b in entry.to_le_bytes() {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
 }
 
 /// FNV-1a (stable across versions and machines) of a token's normalized
@@ -471,8 +433,6 @@ pub(crate) struct Index<'t> {
     /// Start bytes of the kinds in `blank_exclude_before_containing`,
     /// sorted.
     pub containing_starts: Vec<usize>,
-    /// Lists whose entries may stand in any order, in preorder.
-    pub unordered_lists: Vec<Node<'t>>,
 }
 
 impl std::fmt::Debug for Index<'_> {
@@ -489,7 +449,6 @@ pub(crate) fn index<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
     let mut index = Index {
         bodies: Vec::new(),
         containing_starts: Vec::new(),
-        unordered_lists: Vec::new(),
     };
     parsed.walk(
         |node| {
@@ -497,32 +456,7 @@ pub(crate) fn index<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
             if kinds.blank_exclude_before_containing.contains(id) {
                 index.containing_starts.push(node.start_byte());
             }
-            if kinds.unordered_list.contains(id) {
-                index.unordered_lists.push(node);
-                return false;
-            }
             let multi_line = node.start_position().row < node.end_position().row;
-            if !multi_line && kinds.unordered_list_host.contains(id) {
-                // One line of generics or an item's header: look inside for
-                // the lists the walk below would skip.
-                let mut inner = node.walk();
-                'walk: loop {
-                    let found = inner.node();
-                    let list = kinds.unordered_list.contains(found.kind_id());
-                    if list {
-                        index.unordered_lists.push(found);
-                    }
-                    if !list && !kinds.opaque.contains(found.kind_id()) && inner.goto_first_child()
-                    {
-                        continue;
-                    }
-                    while !inner.goto_next_sibling() {
-                        if !inner.goto_parent() {
-                            break 'walk;
-                        }
-                    }
-                }
-            }
             if !multi_line
                 || kinds.opaque.contains(id)
                 || kinds.comment.contains(id)

@@ -64,7 +64,6 @@ impl Channel for ItemOrder {
                 group_sites(parsed, prf, body, units, &mut found, &mut Vec::new());
             }
         });
-        unordered_list_sites(parsed, prf, index, units, &mut found);
         found.sort_by_key(|site: &Site| site.byte_offset);
         out.extend(found);
     }
@@ -324,141 +323,69 @@ fn marker_list_sites(
         if !current.is_empty() {
             entries.push(single_allowed(text, &current, allowed));
         }
-        list_pair_sites(parsed, prf, 3, context, list, &entries, sites);
-    }
-}
-
-/// The sites of one list whose entries may trade places: stretches of
-/// movable entries (`Some`) between fixed ones (`None`), each entry
-/// pairable by its keyed rank, pairs from the start of each stretch. A
-/// pair's locator hashes `tag`, the list's `context` and both entries'
-/// texts in sorted order; its value is whether they stand in reverse order.
-fn list_pair_sites(
-    parsed: &Parsed<'_>,
-    prf: &Prf,
-    tag: u8,
-    context: Locator,
-    list: Node<'_>,
-    entries: &[Option<Node<'_>>],
-    sites: &mut Vec<Site>,
-) {
-    let text = parsed.text;
-    let entry_text = |node: Node<'_>| &text[node.start_byte()..node.end_byte()];
-    let entry_id = |node: Node<'_>| {
-        let mut hasher = prf.locator_hasher();
-        hasher
-            .update(&context.0)
-            .update(entry_text(node).as_bytes());
-        hasher.finish()
-    };
-    let mut stretch: Vec<Node<'_>> = Vec::new();
-    let mut flush = |stretch: &mut Vec<Node<'_>>| {
-        for pair in stretch.chunks_exact(2) {
-            let (a, b) = (pair[0], pair[1]);
-            let (name_a, name_b) = (entry_text(a), entry_text(b));
-            if name_a == name_b {
-                continue;
-            }
-            let (low, high) = if name_a < name_b {
-                (name_a, name_b)
-            } else {
-                (name_b, name_a)
-            };
+        let entry_id = |node: Node<'_>| {
             let mut hasher = prf.locator_hasher();
             hasher
-                .update(&[ChannelId::ItemOrder as u8, tag])
-                .update(&context.0);
-            hasher
-                .update(low.as_bytes())
-                .update(&[0])
-                .update(high.as_bytes());
-            let mut replacement = String::new();
-            replacement.push_str(name_b);
-            replacement.push_str(&text[a.end_byte()..b.start_byte()]);
-            replacement.push_str(name_a);
-            let Some(span) = ByteSpan::new(a.start_byte(), b.end_byte()) else {
-                continue;
-            };
-            sites.push(Site {
-                channel: ChannelId::ItemOrder,
-                locator: hasher.finish(),
-                class: 1,
-                value: name_a > name_b,
-                byte_offset: a.start_byte(),
-                flip: Edit { span, replacement },
-                swap: Some(Swap {
-                    parent: list.id(),
-                    first: (a.start_byte(), a.end_byte()),
-                    second: (b.start_byte(), b.end_byte()),
-                }),
-            });
-        }
-        stretch.clear();
-    };
-    for entry in entries {
-        match entry {
-            Some(node) if prf.rank(entry_id(*node)) < PAIRABLE_BELOW => stretch.push(*node),
-            _ => flush(&mut stretch),
-        }
-    }
-    flush(&mut stretch);
-}
-
-/// Sites in the lists whose entries may stand in any order (Rust trait
-/// bounds): the same stretches and pairs as for items. A pair's locator
-/// also hashes the identity of the item the list belongs to and the
-/// tokens of the list's owner (`T` in `T: A + B`), which no move changes:
-/// identities see such lists as the set of their entries.
-fn unordered_list_sites(
-    parsed: &Parsed<'_>,
-    prf: &Prf,
-    index: &Index<'_>,
-    units: &mut Units,
-    sites: &mut Vec<Site>,
-) {
-    let order = &parsed.lang.table().order;
-    for &list in &index.unordered_lists {
-        let Some(&(_, movable)) = order
-            .unordered_lists
-            .iter()
-            .find(|(kind, _)| *kind == list.kind())
-        else {
-            continue;
+                .update(&context.0)
+                .update(&text.as_bytes()[node.start_byte()..node.end_byte()]);
+            hasher.finish()
         };
-        let Some(owner) = list.parent() else {
-            continue;
+        let mut stretch: Vec<Node<'_>> = Vec::new();
+        let mut flush = |stretch: &mut Vec<Node<'_>>| {
+            for pair in stretch.chunks_exact(2) {
+                let (a, b) = (pair[0], pair[1]);
+                let (name_a, name_b) = (
+                    &text[a.start_byte()..a.end_byte()],
+                    &text[b.start_byte()..b.end_byte()],
+                );
+                if name_a == name_b {
+                    continue;
+                }
+                let (low, high) = if name_a < name_b {
+                    (name_a, name_b)
+                } else {
+                    (name_b, name_a)
+                };
+                let mut hasher = prf.locator_hasher();
+                hasher
+                    .update(&[ChannelId::ItemOrder as u8, 3])
+                    .update(&context.0);
+                hasher
+                    .update(low.as_bytes())
+                    .update(&[0])
+                    .update(high.as_bytes());
+                let mut replacement = String::new();
+                replacement.push_str(name_b);
+                replacement.push_str(&text[a.end_byte()..b.start_byte()]);
+                replacement.push_str(name_a);
+                let Some(span) = ByteSpan::new(a.start_byte(), b.end_byte()) else {
+                    continue;
+                };
+                sites.push(Site {
+                    channel: ChannelId::ItemOrder,
+                    locator: hasher.finish(),
+                    class: 1,
+                    value: name_a > name_b,
+                    byte_offset: a.start_byte(),
+                    flip: Edit { span, replacement },
+                    swap: Some(Swap {
+                        parent: list.id(),
+                        first: (a.start_byte(), a.end_byte()),
+                        second: (b.start_byte(), b.end_byte()),
+                    }),
+                });
+            }
+            stretch.clear();
         };
-        let mut cursor = list.walk();
-        let entries: Vec<Option<Node<'_>>> = list
-            .named_children(&mut cursor)
-            .map(|entry| movable.contains(&entry.kind()).then_some(entry))
-            .collect();
-        if entries.iter().flatten().nth(1).is_none() {
-            continue;
-        }
-        // The item the list belongs to: the ancestor that stands in a body.
-        let mut item = owner;
-        for _ in 0..MAX_LIST_DEPTH {
-            match item.parent() {
-                Some(parent) if !parsed.kinds.body.contains(parent.kind_id()) => item = parent,
-                _ => break,
+        for entry in entries {
+            match entry {
+                Some(node) if prf.rank(entry_id(node)) < PAIRABLE_BELOW => stretch.push(node),
+                _ => flush(&mut stretch),
             }
         }
-        let mut context = prf.locator_hasher();
-        context.update(&[ChannelId::ItemOrder as u8, 4]);
-        context.update(&stable_id(parsed, prf, item, 0, units).0);
-        feed_tokens(
-            &token_window(parsed, owner, ITEM_WINDOW),
-            &mut Vec::new(),
-            &mut context,
-        );
-        let context = context.finish();
-        list_pair_sites(parsed, prf, 5, context, list, &entries, sites);
+        flush(&mut stretch);
     }
 }
-
-/// How far up from a list its item is looked for.
-const MAX_LIST_DEPTH: usize = 12;
 
 /// The argument token list of a marker: `(Debug, Clone)` in
 /// `#[derive(Debug, Clone)]`.

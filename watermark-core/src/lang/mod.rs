@@ -187,16 +187,6 @@ pub struct OrderTable {
     /// names in any order (Rust `#[derive(..)]` of std traits). Neighbours
     /// in such a list trade places like items do; any other entry stays.
     pub unordered_marker_lists: &'static [(&'static str, &'static [&'static str])],
-    /// `(list kind, entry kinds)`: syntax lists whose named children of
-    /// these kinds may stand in any order (Rust trait bounds `T: Clone +
-    /// Send`). Neighbouring such entries trade places like items do; any
-    /// other entry stays. Locators see such a list as the set of its
-    /// entries, so its order moves no other site.
-    pub unordered_lists: &'static [(&'static str, &'static [&'static str])],
-    /// Kinds on one line that may hold an [`OrderTable::unordered_lists`]
-    /// list (generic parameters, where clauses, items): the index looks
-    /// inside these even though it skips other single-line nodes.
-    pub unordered_list_hosts: &'static [&'static str],
     /// Comment prefixes that must stay where they are (Rust inner doc
     /// comments must precede every item).
     pub fixed_comment_prefixes: &'static [&'static str],
@@ -372,16 +362,6 @@ mod tests {
                     0,
                     "{lang}: no node kind {name:?}"
                 );
-            }
-            let order = &table.order;
-            for (list, entries) in order.unordered_lists {
-                assert_ne!(grammar.id_for_node_kind(list, true), 0, "{lang}: {list}");
-                for entry in *entries {
-                    assert_ne!(grammar.id_for_node_kind(entry, true), 0, "{lang}: {entry}");
-                }
-            }
-            for host in order.unordered_list_hosts {
-                assert_ne!(grammar.id_for_node_kind(host, true), 0, "{lang}: {host}");
             }
             for ext in table.extensions {
                 assert_eq!(Lang::from_path(Path::new(&format!("a.{ext}"))), Some(lang));

@@ -91,8 +91,6 @@ pub(super) static TABLE: LangTable = LangTable {
             "patch.object",
         ],
         unordered_marker_lists: &[],
-        unordered_lists: &[],
-        unordered_list_hosts: &[],
         fixed_comment_prefixes: &[],
         definition_time_code: true,
         deferred: &[("function_definition", "body")],

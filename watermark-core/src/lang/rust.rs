@@ -105,36 +105,6 @@ pub(super) static TABLE: LangTable = LangTable {
                 "Default",
             ],
         )],
-        // Trait bounds (`T: Clone + Send + 'static`, where clauses,
-        // supertraits, associated types) state a conjunction: their order
-        // is not observable. Only plain paths, lifetimes and `?Sized` move;
-        // a bound with generic arguments (`Into<u64>`), a closure bound or
-        // a higher-ranked one stays where it is, so inference never sees a
-        // different order of bounds it could be choosing between.
-        unordered_lists: &[(
-            "trait_bounds",
-            &[
-                "type_identifier",
-                "scoped_type_identifier",
-                "lifetime",
-                "removed_trait_bound",
-            ],
-        )],
-        unordered_list_hosts: &[
-            "type_parameters",
-            "type_parameter",
-            "where_clause",
-            "where_predicate",
-            "associated_type",
-            "function_item",
-            "function_signature_item",
-            "impl_item",
-            "trait_item",
-            "struct_item",
-            "enum_item",
-            "union_item",
-            "type_item",
-        ],
         fixed_comment_prefixes: &["//!", "/*!"],
         definition_time_code: false,
         deferred: &[],
