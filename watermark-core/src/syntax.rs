@@ -505,10 +505,14 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
     let mut swaps = swaps.to_vec();
     swaps.sort_unstable_by_key(|s| s.first.0);
     let mut digest = Digest::new(parsed.text);
+    let by_parent = swaps_by_parent(&swaps);
+    // Only swaps starting inside the node can lie inside it.
     let holds_swap = |n: Node<'_>| {
-        swaps
+        let from = swaps.partition_point(|s| s.first.0 < n.start_byte());
+        swaps[from..]
             .iter()
-            .any(|s| n.start_byte() <= s.first.0 && s.second.1 <= n.end_byte())
+            .take_while(|s| s.first.0 <= n.end_byte())
+            .any(|s| s.second.1 <= n.end_byte())
     };
     let root = parsed.tree.root_node();
     let mut stack = vec![Step::Enter(root)];
@@ -557,8 +561,8 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
             at = at.max(child.end_byte());
         }
         let tail = (at, node.end_byte().max(at));
-        let order = if swaps.iter().any(|s| s.parent == node.id()) {
-            permuted(&children, &swaps, node.id()).unwrap_or_else(|| {
+        let order = if let Some(mine) = by_parent.get(&node.id()) {
+            permuted(&children, mine).unwrap_or_else(|| {
                 // Malformed: make the digests differ.
                 digest.feed(&[0xee]);
                 children
@@ -590,6 +594,7 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
 pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swap]) -> bool {
     let kinds = original.kinds;
     let is_leaf = |n: Node<'_>| kinds.literal.contains(n.kind_id()) || n.child_count() == 0;
+    let by_parent = swaps_by_parent(swaps);
     let mut stack = vec![(original.tree.root_node(), new.tree.root_node())];
     let (mut cursor_a, mut cursor_b) = (original.tree.walk(), new.tree.walk());
     let (mut kids_a, mut kids_b) = (Vec::new(), Vec::new());
@@ -614,8 +619,8 @@ pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swa
         let not_comment = |n: &Node<'_>| !kinds.comment.contains(n.kind_id());
         kids_a.clear();
         kids_a.extend(a.children(&mut cursor_a));
-        if swaps.iter().any(|s| s.parent == a.id()) {
-            match permuted(&kids_a, swaps, a.id()) {
+        if let Some(mine) = by_parent.get(&a.id()) {
+            match permuted(&kids_a, mine) {
                 Some(order) => kids_a = order,
                 None => return false,
             }
@@ -631,17 +636,27 @@ pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swa
     true
 }
 
-/// `children` of the node `parent` with the extents of each of its swaps
-/// exchanged; `None` if a swap does not fit the children.
-fn permuted<'t>(children: &[Node<'t>], swaps: &[Swap], parent: usize) -> Option<Vec<Node<'t>>> {
-    let at = |offset: usize| {
-        children
-            .iter()
-            .position(|c| c.start_byte() >= offset)
-            .unwrap_or(children.len())
-    };
-    let mut mine: Vec<&Swap> = swaps.iter().filter(|s| s.parent == parent).collect();
-    mine.sort_unstable_by_key(|s| s.first.0);
+/// Swaps by the id of the parent whose children they exchange, each
+/// parent's sorted by position: one lookup per visited node, however many
+/// swaps a file has.
+fn swaps_by_parent(swaps: &[Swap]) -> std::collections::HashMap<usize, Vec<Swap>> {
+    let mut by_parent: std::collections::HashMap<usize, Vec<Swap>> =
+        std::collections::HashMap::new();
+    for swap in swaps {
+        by_parent.entry(swap.parent).or_default().push(*swap);
+    }
+    for mine in by_parent.values_mut() {
+        mine.sort_unstable_by_key(|s| s.first.0);
+    }
+    by_parent
+}
+
+/// `children` (in text order) with the extents of each of `mine` (the
+/// swaps of their parent, sorted by position) exchanged; `None` if a swap
+/// does not fit the children. Linear in the children plus `log n` per
+/// swap, so a body of many thousand moved items stays cheap.
+fn permuted<'t>(children: &[Node<'t>], mine: &[Swap]) -> Option<Vec<Node<'t>>> {
+    let at = |offset: usize| children.partition_point(|c| c.start_byte() < offset);
     let mut order = Vec::with_capacity(children.len());
     let mut next = 0;
     for swap in mine {
