@@ -13,6 +13,10 @@ TOOLS=$CACHE/tools
 BLACK_VERSION=26.10.1
 RUFF_VERSION=0.17.6
 CRYPTOGRAPHY_VERSION=50.0.2
+# Other formatters a leaker may run (tests/tests/corpus.rs).
+YAPF_VERSION=0.43.0
+AUTOPEP8_VERSION=2.3.2
+ISORT_VERSION=9.0.2
 [ -d "$SHARED/corpus" ] || { echo "setup: $SHARED/corpus not found (set WATERMARK_SHARED)" >&2; exit 2; }
 mkdir -p "$CACHE"
 
@@ -37,7 +41,9 @@ if ! stamp_ok venv "$want" || [ ! -x "$CACHE/venv/bin/python" ]; then
 fi
 
 want="black==$BLACK_VERSION ruff==$RUFF_VERSION cryptography==$CRYPTOGRAPHY_VERSION"
+want="$want yapf==$YAPF_VERSION autopep8==$AUTOPEP8_VERSION isort==$ISORT_VERSION"
 if ! stamp_ok tools "$want" || [ ! -x "$TOOLS/bin/black" ] || [ ! -x "$TOOLS/bin/ruff" ] \
+  || [ ! -x "$TOOLS/bin/yapf" ] || [ ! -x "$TOOLS/bin/autopep8" ] || [ ! -x "$TOOLS/bin/isort" ] \
   || ! "$TOOLS/bin/python" -c "import cryptography" 2>/dev/null; then
   echo "setup: installing $want into $TOOLS"
   rm -rf "$TOOLS" && python3 -m venv "$TOOLS"

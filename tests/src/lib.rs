@@ -80,6 +80,18 @@ pub fn corpus() -> Vec<Project> {
     projects
 }
 
+/// A tool that `scripts/setup.sh` installs into its tools venv (yapf,
+/// autopep8, isort ...).
+pub fn tool(name: &str) -> PathBuf {
+    let path = cache().join("tools/bin").join(name);
+    assert!(
+        path.is_file(),
+        "{name} missing at {}: run `bash scripts/setup.sh`",
+        path.display()
+    );
+    path
+}
+
 /// The black executable installed by `scripts/setup.sh`.
 pub fn black() -> PathBuf {
     let path = cache().join("tools/bin/black");

@@ -15,7 +15,7 @@ use watermark_core::{
 };
 use watermark_tests::{
     candidates, copy_tree, corpus, files_under, format_in_place, not_fixed_points, positions_kept,
-    sources, test_key, Project,
+    sources, test_key, tool, Project,
 };
 
 const KEY_SEED: u8 = 11;
@@ -428,6 +428,87 @@ fn a_reformatted_leak_is_still_traced() {
             "{lang}: only {survived:.3} of positions survived"
         );
     }
+}
+
+/// Formatters and styles beyond the ones the channels were designed
+/// against, as a leaker might run them: Python through isort, autopep8 and
+/// yapf (pep8 style) one after the other; Rust through rustfmt with a
+/// non-default style (tabs, width 60, `use_small_heuristics = "Max"`, field
+/// init and `?` shorthands, derives not merged). Every project is still
+/// named, and nobody else.
+#[test]
+fn other_formatters_and_styles_keep_the_trace() {
+    let tagged = tagged();
+    let key = test_key(KEY_SEED);
+    let all = candidates(100);
+    let work = tempfile::tempdir().expect("tempdir");
+    // The exit status is not checked: yapf and autopep8 fail on files they
+    // cannot parse and leave them as they are. The count of changed files
+    // at the end shows that they ran.
+    let run = |mut command: Command, what: &str| {
+        command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    };
+    let (mut kept, mut total, mut changed) = (0, 0, 0);
+    for (project, recipient) in &tagged.projects {
+        let copy = tagged.root.join(&project.name);
+        let leaked = work.path().join(&project.name);
+        copy_tree(&copy, &leaked);
+        let (ext, lang) = if project.kind == "rust" {
+            ("rs", Lang::Rust)
+        } else {
+            ("py", Lang::Python)
+        };
+        let files = sources(&leaked, ext);
+        for chunk in files.chunks(100) {
+            if lang == Lang::Rust {
+                let mut c = Command::new("rustfmt");
+                c.current_dir(&leaked).args([
+                    "--edition",
+                    "2021",
+                    "--config",
+                    "skip_children=true,hard_tabs=true,tab_spaces=2,max_width=60,\
+                     use_small_heuristics=Max,merge_derives=false,\
+                     use_field_init_shorthand=true,use_try_shorthand=true",
+                ]);
+                c.args(chunk);
+                run(c, "rustfmt");
+            } else {
+                for (name, args) in [
+                    ("isort", &["-q"][..]),
+                    ("autopep8", &["-i"][..]),
+                    ("yapf", &["-i", "--style", "pep8"][..]),
+                ] {
+                    let mut c = Command::new(tool(name));
+                    c.current_dir(&leaked).args(args).args(chunk);
+                    run(c, name);
+                }
+            }
+        }
+        for rel in &files {
+            let before = fs::read(copy.join(rel)).expect("read");
+            changed += usize::from(before != fs::read(leaked.join(rel)).expect("read"));
+        }
+        let (before, _) =
+            scan_tree(&copy, &key, WalkOptions::default(), &NoProgress).expect("scan");
+        let (after, _) =
+            scan_tree(&leaked, &key, WalkOptions::default(), &NoProgress).expect("scan");
+        let (kept_here, total_here) = positions_kept(&before, &after);
+        kept += kept_here;
+        total += total_here;
+        let verdict = score(&after, &key, &all, &TraceParams::default());
+        let named: Vec<&str> = verdict
+            .accused
+            .iter()
+            .map(|c| c.recipient.as_str())
+            .collect();
+        println!(
+            "{:<22} {kept_here} of {total_here} positions kept, named {named:?} (log10 p {:.1})",
+            project.name, verdict.candidates[0].log10_p_value
+        );
+        assert_eq!(named, [recipient.as_str()], "{}", project.name);
+    }
+    println!("{changed} files changed by the formatters; {kept} of {total} positions kept");
+    assert!(changed > 200, "the formatters changed only {changed} files");
 }
 
 #[test]
