@@ -182,6 +182,27 @@ fn rust_refusals() {
             "#[no_mangle]\npub extern \"C\" fn exported_a() -> u32 {\n    1\n}\n\n#[tokio::main]\nasync fn main_b() {\n    run().await;\n}\n\n#[link_section = \".init\"]\nstatic INIT: u32 = 3;\n\n".to_owned(),
             vec![vec!["pub extern \"C\" fn exported_a", "async fn main_b", "static INIT"]],
         ),
+        (
+            "members of containers under a macro attribute, nested bodies, inner attributes",
+            {
+                let members = |prefix: &str| -> String {
+                    (0..4)
+                        .map(|i| format!("    fn {prefix}_{i}(&self) -> u32 {{\n        {i} * 3 + 1\n    }}\n\n"))
+                        .collect()
+                };
+                format!(
+                    "#[pymethods]\nimpl Foo {{\n{}}}\n\n#[syscalls]\nmod table {{\n    impl Bar {{\n{}    }}\n}}\n\nmod inner_attr {{\n    #![my_macro]\n{}}}\n\n",
+                    members("pm"),
+                    members("sc").replace("\n    ", "\n        ").replacen("    fn", "        fn", 1),
+                    members("ia"),
+                )
+            },
+            vec![
+                vec!["fn pm_0", "fn pm_1", "fn pm_2", "fn pm_3"],
+                vec!["fn sc_0", "fn sc_1", "fn sc_2", "fn sc_3"],
+                vec!["fn ia_0", "fn ia_1", "fn ia_2", "fn ia_3"],
+            ],
+        ),
     ];
     for (name, case, fixed) in cases {
         let src = format!("{filler}{case}");

@@ -96,6 +96,12 @@ fn for_each_group<'t>(
     let order = &parsed.lang.table().order;
     // Bodies in preorder, so an outer group is known before its members.
     let mut groups: Vec<usize> = Vec::new();
+    // Groups whose order is observable (refused as a whole).
+    let mut fixed: Vec<usize> = Vec::new();
+    // Containers in a group with a marker before them that may see their
+    // order, by node id (one pass over each group's children).
+    let mut outer_markers: std::collections::HashMap<usize, String> =
+        std::collections::HashMap::new();
     for &body in &index.bodies {
         let parent = body.parent();
         let allowed = order.bodies.iter().any(|&(kind, parents)| {
@@ -104,19 +110,61 @@ fn for_each_group<'t>(
         });
         // Only in the root or in a member of another group: never inside a
         // function, whose identity could then change with the order.
+        let enclosing = parent.and_then(|item| enclosing_body(parsed, item));
         let nested_in_group = match parent {
             None => true,
-            Some(item) => enclosing_body(parsed, item).is_some_and(|b| groups.contains(&b.id())),
+            Some(_) => enclosing.is_some_and(|b| groups.contains(&b.id())),
         };
         if !allowed || !nested_in_group {
             continue;
         }
         groups.push(body.id());
-        let refusal = parent
-            .filter(|_| !order.order_sensitive_parents.is_empty())
-            .and_then(|p| order_sensitive_parent(parsed, p, body));
+        // A macro or decorator that sees a body's order sees the order of
+        // every body inside it too.
+        let refusal = if enclosing.is_some_and(|b| fixed.contains(&b.id())) {
+            Some("body fixed: it stands in a body whose order is observable".to_owned())
+        } else {
+            parent.and_then(|p| {
+                let outer = outer_markers.get(&p.id()).map(String::as_str);
+                order_sensitive_parent(parsed, p, body, outer)
+            })
+        };
+        if refusal.is_some() {
+            fixed.push(body.id());
+        }
+        note_outer_markers(parsed, body, &mut outer_markers);
         f(body, refusal);
     }
+}
+
+/// Record, for each item of `body` preceded by a marker (an outer
+/// attribute) that is not pure on a container, that marker's name.
+fn note_outer_markers(
+    parsed: &Parsed<'_>,
+    body: Node<'_>,
+    out: &mut std::collections::HashMap<usize, String>,
+) {
+    let order = &parsed.lang.table().order;
+    let mut pending: Option<&str> = None;
+    let mut cursor = body.walk();
+    for child in body.children(&mut cursor) {
+        if order.marker_kinds.contains(&child.kind()) {
+            if pending.is_none() && !is_pure_container_marker(parsed, child) {
+                pending = Some(marker_name(parsed, child));
+            }
+        } else if order.attached.contains(&child.kind()) || is_comment(parsed, child) {
+        } else if let Some(name) = pending.take() {
+            out.insert(child.id(), name.to_owned());
+        }
+    }
+}
+
+fn is_pure_container_marker(parsed: &Parsed<'_>, marker: Node<'_>) -> bool {
+    let order = &parsed.lang.table().order;
+    is_pure_marker(order, parsed, marker)
+        || order
+            .pure_container_markers
+            .contains(&marker_name(parsed, marker))
 }
 
 /// The body an item stands in: its parent, or its grandparent through a
@@ -134,12 +182,37 @@ fn enclosing_body<'t>(parsed: &Parsed<'_>, item: Node<'t>) -> Option<Node<'t>> {
 
 /// Why a body's parent (a class) makes definition order observable: an
 /// order-sensitive base, keyword or decorator.
-fn order_sensitive_parent(parsed: &Parsed<'_>, parent: Node<'_>, body: Node<'_>) -> Option<String> {
+fn order_sensitive_parent(
+    parsed: &Parsed<'_>,
+    parent: Node<'_>,
+    body: Node<'_>,
+    outer_marker: Option<&str>,
+) -> Option<String> {
     let order = &parsed.lang.table().order;
     let text = parsed.text;
     // The header: the parent up to its body, plus the decorators of a
     // decorated parent.
     let header = [(parent.start_byte(), body.start_byte())];
+    // Attributes on the container (before it, or inside its body) name
+    // macros that receive its tokens: unless known to act on the
+    // container alone, they may see the order of its items (a proc macro
+    // that numbers them, registers them, exports them in order).
+    if let Some(name) = outer_marker {
+        return Some(format!(
+            "body fixed: `{name}` on the container is a macro that may see its order"
+        ));
+    }
+    let mut cursor = body.walk();
+    for inner in body.children(&mut cursor) {
+        if order.inner_marker_kinds.contains(&inner.kind())
+            && !is_pure_container_marker(parsed, inner)
+        {
+            return Some(format!(
+                "body fixed: `{}` inside the container is a macro that may see its order",
+                marker_name(parsed, inner)
+            ));
+        }
+    }
     if let Some(outer) = parent
         .parent()
         .filter(|p| p.kind() == "decorated_definition")
@@ -779,6 +852,7 @@ fn marker_name<'t>(parsed: &Parsed<'t>, marker: Node<'_>) -> &'t str {
     let raw = &parsed.text[marker.start_byte()..marker.end_byte()];
     let raw = raw
         .trim_start_matches('@')
+        .trim_start_matches("#![")
         .trim_start_matches("#[")
         .trim_start();
     let end = raw

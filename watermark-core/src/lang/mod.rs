@@ -183,6 +183,14 @@ pub struct OrderTable {
     /// where an item may stand. `*.x` matches `name.x` for any one name
     /// (a property's `setter`); `a.b.*` matches every name under `a.b`.
     pub pure_markers: &'static [&'static str],
+    /// Marker names that, on a container (impl block, module, class), do
+    /// not see the order of its items, beyond [`OrderTable::pure_markers`]
+    /// (Rust `cfg`: it keeps or drops the container whole). Any other
+    /// marker on a container fixes its whole body.
+    pub pure_container_markers: &'static [&'static str],
+    /// Kinds of markers written inside a container's body that apply to
+    /// the container (Rust inner attributes `#![..]`).
+    pub inner_marker_kinds: &'static [&'static str],
     /// `(marker name, names)`: markers whose argument list may hold these
     /// names in any order (Rust `#[derive(..)]` of std traits). Neighbours
     /// in such a list trade places like items do; any other entry stays.

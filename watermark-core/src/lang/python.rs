@@ -90,6 +90,8 @@ pub(super) static TABLE: LangTable = LangTable {
             "patch",
             "patch.object",
         ],
+        pure_container_markers: &[],
+        inner_marker_kinds: &[],
         unordered_marker_lists: &[],
         fixed_comment_prefixes: &[],
         definition_time_code: true,

@@ -89,6 +89,8 @@ pub(super) static TABLE: LangTable = LangTable {
             "should_panic",
             "rustfmt::skip",
         ],
+        pure_container_markers: &["cfg"],
+        inner_marker_kinds: &["inner_attribute_item"],
         // Each std derive expands to an impl of its own; the list's order
         // is not observable. Other derives (proc macros) stay put.
         unordered_marker_lists: &[(
