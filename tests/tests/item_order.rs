@@ -144,6 +144,35 @@ fn python_refusals() {
                 vec!["def m_a", "def m_b", "def m_c"],
             ],
         ),
+        // Found by an adversarial review: each changed a tagged copy's
+        // behaviour before these rules.
+        (
+            "a default calls a function that needs a class defined further down",
+            "def make_default():\n    return Config()\n\n\nclass Config:\n    value = 3\n\n    def get(self):\n        return self.value\n\n\ndef run(cfg=make_default()):\n    return cfg.get()\n\n\n".to_owned(),
+            vec![vec!["class Config", "def run"], vec!["def make_default", "def run"]],
+        ),
+        (
+            "class bodies with calls (side effects when defined)",
+            "class Alpha:\n    ID = next(_ids)\n\n    def name(self):\n        return 'alpha'\n\n\nclass Beta:\n    ID = next(_ids)\n\n    def name(self):\n        return 'beta'\n\n\nclass Gamma:\n    ID = next(_ids)\n\n    def name(self):\n        return 'gamma'\n\n\n".to_owned(),
+            vec![vec!["class Alpha", "class Beta", "class Gamma"]],
+        ),
+        (
+            "a base with __init_subclass__ sees subclass and method order",
+            "class Registry:\n    seen = []\n\n    def __init_subclass__(cls):\n        cls.seen.append(list(vars(cls)))\n\n\nclass PluginOne(Registry):\n    def start(self):\n        return 1\n\n    def stop(self):\n        return 2\n\n    def pause(self):\n        return 3\n\n\nclass PluginTwo(Registry):\n    def go(self):\n        return 4\n\n\n".to_owned(),
+            vec![
+                vec!["class PluginOne", "class PluginTwo"],
+                vec!["def start", "def stop", "def pause"],
+            ],
+        ),
+        (
+            "a base imported under another name (Enum as E), or from elsewhere",
+            "class Shape(E):\n    def s_a(self):\n        return 1\n\n    def s_b(self):\n        return 2\n\n    def s_c(self):\n        return 3\n\n\nclass Model(models.Model):\n    def o_a(self):\n        return 1\n\n    def o_b(self):\n        return 2\n\n    def o_c(self):\n        return 3\n\n\n".to_owned(),
+            vec![
+                vec!["def s_a", "def s_b", "def s_c"],
+                vec!["def o_a", "def o_b", "def o_c"],
+                vec!["class Shape", "class Model"],
+            ],
+        ),
         (
             "module-level code between definitions",
             "def setup_a(x):\n    return x + 1\n\n\nsetup_a(1)\n\n\ndef setup_b(x):\n    return x + 2\n\n\n".to_owned(),
@@ -201,6 +230,14 @@ fn rust_refusals() {
                 vec!["fn pm_0", "fn pm_1", "fn pm_2", "fn pm_3"],
                 vec!["fn sc_0", "fn sc_1", "fn sc_2", "fn sc_3"],
                 vec!["fn ia_0", "fn ia_1", "fn ia_2", "fn ia_3"],
+            ],
+        ),
+        (
+            "a module with #![macro_use] inside, and the items after it",
+            "mod outer {\n    #![macro_use]\n    macro_rules! hello {\n        () => {\n            \"hello\"\n        };\n    }\n}\n\npub fn first_user() -> u32 {\n    hello!().len() as u32 + 1\n}\n\npub fn second_user() -> u32 {\n    hello!().len() as u32 + 2\n}\n\n".to_owned(),
+            vec![
+                vec!["mod outer", "pub fn first_user"],
+                vec!["mod outer", "pub fn second_user"],
             ],
         ),
     ];

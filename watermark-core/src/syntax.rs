@@ -124,6 +124,10 @@ pub(crate) struct Parsed<'a> {
     pub text: &'a str,
     pub tree: Tree,
     pub kinds: &'static Kinds,
+    /// Module-level classes by name, with why a subclass of each may see
+    /// definition order (`None`: it cannot); computed on first use by the
+    /// item-order channel.
+    pub class_verdicts: std::cell::OnceCell<std::collections::HashMap<String, Option<String>>>,
 }
 
 impl std::fmt::Debug for Parsed<'_> {
@@ -191,6 +195,7 @@ fn parse_with<'a>(lang: Lang, text: &'a str, old: Option<&Tree>) -> Result<Parse
         text,
         tree,
         kinds: Kinds::of(lang),
+        class_verdicts: std::cell::OnceCell::new(),
     })
 }
 

@@ -167,6 +167,125 @@ fn is_pure_container_marker(parsed: &Parsed<'_>, marker: Node<'_>) -> bool {
             .contains(&marker_name(parsed, marker))
 }
 
+/// Why the bases of `class` may see definition order (the order of its
+/// body, the order it is created in among its siblings), if they may.
+fn base_verdict(parsed: &Parsed<'_>, class: Node<'_>) -> Option<String> {
+    parsed.lang.table().order.class_bases?;
+    base_verdict_with(parsed, class, class_verdicts(parsed))
+}
+
+/// [`base_verdict`] against the verdicts `known` of earlier classes.
+fn base_verdict_with(
+    parsed: &Parsed<'_>,
+    class: Node<'_>,
+    known: &std::collections::HashMap<String, Option<String>>,
+) -> Option<String> {
+    let order = &parsed.lang.table().order;
+    let (class_kind, field) = order.class_bases?;
+    if class.kind() != class_kind {
+        return None;
+    }
+    let bases = class.child_by_field_name(field)?;
+    let mut cursor = bases.walk();
+    for base in bases.named_children(&mut cursor) {
+        if is_comment(parsed, base) {
+            continue;
+        }
+        let raw = &parsed.text[base.start_byte()..base.end_byte()];
+        if base.kind() == "keyword_argument" {
+            return Some(format!(
+                "`{raw}` in the class header may see definition order"
+            ));
+        }
+        let name: String = raw
+            .split('[')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let quiet = order
+            .quiet_bases
+            .iter()
+            .any(|&q| match q.strip_prefix('*') {
+                Some(suffix) => name.ends_with(suffix) && is_plain_dotted(&name),
+                None => q == name,
+            });
+        if quiet {
+            continue;
+        }
+        match known.get(&name) {
+            Some(None) => {}
+            Some(Some(reason)) => return Some(format!("base `{name}`: {reason}")),
+            None => {
+                return Some(format!(
+                    "base `{name}` is not defined in this file and may see definition order \
+                     (`__init_subclass__`, a metaclass)"
+                ))
+            }
+        }
+    }
+    None
+}
+
+fn is_plain_dotted(name: &str) -> bool {
+    name.split('.').all(is_plain_name)
+}
+
+/// See `Parsed::class_verdicts`: one pass over the module's classes in
+/// order (a base is defined before its subclasses).
+fn class_verdicts<'p>(
+    parsed: &'p Parsed<'_>,
+) -> &'p std::collections::HashMap<String, Option<String>> {
+    parsed.class_verdicts.get_or_init(|| {
+        let order = &parsed.lang.table().order;
+        let mut verdicts = std::collections::HashMap::new();
+        let Some((class_kind, _)) = order.class_bases else {
+            return verdicts;
+        };
+        let root = parsed.tree.root_node();
+        let mut cursor = root.walk();
+        let classes: Vec<Node<'_>> = root
+            .named_children(&mut cursor)
+            .filter_map(|child| {
+                let class = child.child_by_field_name("definition").unwrap_or(child);
+                (class.kind() == class_kind).then_some(class)
+            })
+            .collect();
+        // Filled in order, so `base_verdict` sees earlier classes only; it
+        // reads the map through `parsed`, so build it in a local first.
+        let mut local: std::collections::HashMap<String, Option<String>> =
+            std::collections::HashMap::new();
+        for class in classes {
+            let Some(name) = class.child_by_field_name("name") else {
+                continue;
+            };
+            let name = parsed.text[name.start_byte()..name.end_byte()].to_owned();
+            let verdict = base_verdict_with(parsed, class, &local).or_else(|| {
+                class_hook(parsed, class)
+                    .map(|hook| format!("it defines `{hook}`, which sees its subclasses"))
+            });
+            local.insert(name, verdict);
+        }
+        verdicts.extend(local);
+        verdicts
+    })
+}
+
+/// The first subclass hook a class body defines.
+fn class_hook<'t>(parsed: &Parsed<'t>, class: Node<'_>) -> Option<&'t str> {
+    let order = &parsed.lang.table().order;
+    let body = class.child_by_field_name("body")?;
+    let mut cursor = body.walk();
+    let hook = body.named_children(&mut cursor).find_map(|child| {
+        let definition = child.child_by_field_name("definition").unwrap_or(child);
+        let name = definition.child_by_field_name("name")?;
+        let name = &parsed.text[name.start_byte()..name.end_byte()];
+        order.subclass_hooks.contains(&name).then_some(name)
+    });
+    hook
+}
+
 /// The body an item stands in: its parent, or its grandparent through a
 /// wrapper (a decorated definition). `None` past a few steps.
 fn enclosing_body<'t>(parsed: &Parsed<'_>, item: Node<'t>) -> Option<Node<'t>> {
@@ -197,6 +316,9 @@ fn order_sensitive_parent(
     // macros that receive its tokens: unless known to act on the
     // container alone, they may see the order of its items (a proc macro
     // that numbers them, registers them, exports them in order).
+    if let Some(reason) = base_verdict(parsed, parent) {
+        return Some(format!("body fixed: {reason}"));
+    }
     if let Some(name) = outer_marker {
         return Some(format!(
             "body fixed: `{name}` on the container is a macro that may see its order"
@@ -625,7 +747,35 @@ fn classify<'t>(
                 .to_owned(),
         );
     }
+    if let Some(body) = container_body(parsed, node) {
+        let mut cursor = body.walk();
+        for inner in body.children(&mut cursor) {
+            if order.inner_marker_kinds.contains(&inner.kind())
+                && !is_pure_container_marker(parsed, inner)
+            {
+                return Err(format!(
+                    "fixed: `{}` inside it may depend on item order",
+                    marker_name(parsed, inner)
+                ));
+            }
+        }
+    }
     let definition = node.child_by_field_name("definition").unwrap_or(node);
+    if let Some(reason) = base_verdict(parsed, definition) {
+        return Err(format!(
+            "fixed: {reason}; the order classes are created in is seen"
+        ));
+    }
+    if order.definition_time_code {
+        if let Some(call) = definition_time_call(parsed, node) {
+            let call_text = &text[call.start_byte()..call.end_byte()];
+            let callee = call_text.split('(').next().unwrap_or_default().trim();
+            return Err(format!(
+                "fixed: it calls `{callee}(..)` when defined, which may have effects or need \
+                 names defined later"
+            ));
+        }
+    }
     let name = definition
         .child_by_field_name("name")
         .map(|n| &text[n.start_byte()..n.end_byte()]);
@@ -882,6 +1032,39 @@ fn visit_identifiers<'t>(
     cursor: &mut tree_sitter::TreeCursor<'t>,
     f: &mut impl FnMut(Node<'t>),
 ) {
+    visit_definition_time(parsed, node, cursor, &mut |n, _| {
+        if parsed.kinds.identifier.contains(n.kind_id()) {
+            f(n);
+        }
+    });
+}
+
+/// The first call that runs when `node` is defined (outside deferred
+/// subtrees), other than a decorator's own call, whose name the allowlist
+/// vets.
+fn definition_time_call<'t>(parsed: &Parsed<'t>, node: Node<'t>) -> Option<Node<'t>> {
+    let order = &parsed.lang.table().order;
+    let mut found = None;
+    let mut cursor = node.walk();
+    visit_definition_time(parsed, node, &mut cursor, &mut |n, parent| {
+        if found.is_none()
+            && order.call_kinds.contains(&n.kind())
+            && !parent.is_some_and(|p| order.marker_kinds.contains(&p))
+        {
+            found = Some(n);
+        }
+    });
+    found
+}
+
+/// Visit every node under `node` that runs when it is defined (skipping
+/// deferred subtrees), with its parent's kind. Iterative.
+fn visit_definition_time<'t>(
+    parsed: &Parsed<'t>,
+    node: Node<'t>,
+    cursor: &mut tree_sitter::TreeCursor<'t>,
+    f: &mut impl FnMut(Node<'t>, Option<&str>),
+) {
     let order = &parsed.lang.table().order;
     cursor.reset(node);
     let mut parents: Vec<&str> = Vec::new();
@@ -891,9 +1074,7 @@ fn visit_identifiers<'t>(
             (Some(&parent), Some(field)) => order.deferred.contains(&(parent, field)),
             _ => false,
         };
-        if parsed.kinds.identifier.contains(current.kind_id()) {
-            f(current);
-        }
+        f(current, parents.last().copied());
         if !deferred && cursor.goto_first_child() {
             parents.push(current.kind());
             continue;

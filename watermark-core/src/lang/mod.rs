@@ -203,6 +203,22 @@ pub struct OrderTable {
     /// definition time), so two items may not pass each other when one's
     /// definition-time code names the other, nor when they share a name.
     pub definition_time_code: bool,
+    /// `(class kind, bases field)`: classes whose bases may see the order
+    /// of their subclasses' bodies and the order subclasses are created in
+    /// (a base's `__init_subclass__`, a metaclass).
+    pub class_bases: Option<(&'static str, &'static str)>,
+    /// Bases known not to see definition order (`*Error` matches any name
+    /// ending in `Error`); any other base must be a class of the same file
+    /// that defines none of [`OrderTable::subclass_hooks`] and whose own
+    /// bases qualify, or the class and its body stay in place.
+    pub quiet_bases: &'static [&'static str],
+    /// Method names through which a base sees its subclasses as they are
+    /// defined.
+    pub subclass_hooks: &'static [&'static str],
+    /// Call kinds: an item whose definition-time code calls anything
+    /// (a class body's `ID = next(counter)`, a default `x=make()`) is fixed,
+    /// since the call may have effects or need names defined further down.
+    pub call_kinds: &'static [&'static str],
     /// `(kind, field)`: subtrees that do *not* run at definition time
     /// (a function's body).
     pub deferred: &'static [(&'static str, &'static str)],
