@@ -174,6 +174,11 @@ fn python_refusals() {
             ],
         ),
         (
+            "definitions next to stubs (black spaces those by rules of its own)",
+            "class Stubby:\n    def a(self): ...\n    def b(self): ...\nclass Stub2:\n    x: int\n\n    def c(self): ...\ndef top1():\n    class Z:\n        pass\n\n    return Z\n\n\ndef top2():\n    return 2\n\n\n".to_owned(),
+            vec![vec!["class Stubby", "class Stub2", "def top1", "def top2"]],
+        ),
+        (
             "module-level code between definitions",
             "def setup_a(x):\n    return x + 1\n\n\nsetup_a(1)\n\n\ndef setup_b(x):\n    return x + 2\n\n\n".to_owned(),
             vec![vec!["def setup_a", "setup_a(1)", "def setup_b"]],

@@ -167,6 +167,22 @@ fn is_pure_container_marker(parsed: &Parsed<'_>, marker: Node<'_>) -> bool {
             .contains(&marker_name(parsed, marker))
 }
 
+/// Whether `node`'s last line is a one-line definition with a `...` body
+/// (a stub), per the language's `OrderTable::stub_lines`.
+fn ends_in_stub(parsed: &Parsed<'_>, node: Node<'_>) -> bool {
+    let Some((prefixes, suffix)) = parsed.lang.table().order.stub_lines else {
+        return false;
+    };
+    let text = &parsed.text[node.start_byte()..node.end_byte()];
+    let last = text
+        .trim_end()
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    last.ends_with(suffix) && prefixes.iter().any(|p| last.starts_with(p))
+}
+
 /// Why the bases of `class` may see definition order (the order of its
 /// body, the order it is created in among its siblings), if they may.
 fn base_verdict(parsed: &Parsed<'_>, class: Node<'_>) -> Option<String> {
@@ -392,7 +408,8 @@ struct Item<'t> {
 
 enum Entry<'t> {
     Item(Item<'t>),
-    Barrier,
+    /// A fixed sibling (its node, if it is one) or the body's edge.
+    Barrier(Option<Node<'t>>),
 }
 
 /// The sites of one body (appended to `sites`) and why the rest is fixed
@@ -415,18 +432,39 @@ fn group_sites(
             units.register(child, id);
         }
     }
+    // Entries that end in a stub (`def f(): ...`): black lays out the
+    // blank lines next to those by rules of its own, so nothing moves next
+    // to one. Content only, and a pair that swaps holds none, so the
+    // tracer finds the same pairs.
+    let stub: Vec<bool> = entries
+        .iter()
+        .map(|entry| match entry {
+            Entry::Item(item) => ends_in_stub(parsed, item.node),
+            Entry::Barrier(node) => node.is_some_and(|n| ends_in_stub(parsed, n)),
+        })
+        .collect();
+    let near_stub =
+        |first: usize| (first.saturating_sub(1)..(first + 3).min(stub.len())).any(|i| stub[i]);
     // Runs of items between barriers; stretches of pairable items in a run;
     // pairs from the start of each stretch.
-    let mut stretch: Vec<&Item<'_>> = Vec::new();
-    let flush = |stretch: &mut Vec<&Item<'_>>,
+    let mut stretch: Vec<usize> = Vec::new();
+    let flush = |stretch: &mut Vec<usize>,
                  units: &mut Units,
                  sites: &mut Vec<Site>,
                  refusals: &mut Vec<Refusal>| {
         for pair in stretch.chunks_exact(2) {
-            match pair_site(parsed, prf, body, pair[0], pair[1]) {
+            let (Entry::Item(a), Entry::Item(b)) = (&entries[pair[0]], &entries[pair[1]]) else {
+                continue;
+            };
+            let site = if near_stub(pair[0]) {
+                Err("pair fixed: next to a stub (`...`), where black spaces lines by rules of its own".to_owned())
+            } else {
+                pair_site(parsed, prf, body, a, b)
+            };
+            match site {
                 Ok(site) => {
                     // Every node of both extents stands for the pair.
-                    for item in pair {
+                    for item in [a, b] {
                         for &node in &item.parts {
                             units.register(node, site.locator);
                         }
@@ -434,16 +472,16 @@ fn group_sites(
                     sites.push(site);
                 }
                 Err(reason) => refusals.push(Refusal {
-                    line: pair[0].node.start_position().row + 1,
+                    line: a.node.start_position().row + 1,
                     reason,
                 }),
             }
         }
         stretch.clear();
     };
-    for entry in &entries {
+    for (i, entry) in entries.iter().enumerate() {
         match entry {
-            Entry::Item(item) if prf.rank(item.id) < PAIRABLE_BELOW => stretch.push(item),
+            Entry::Item(item) if prf.rank(item.id) < PAIRABLE_BELOW => stretch.push(i),
             _ => flush(&mut stretch, units, sites, refusals),
         }
     }
@@ -634,7 +672,7 @@ fn entries<'t>(
         if !child.is_named() {
             // Braces of a declaration list.
             pending.clear();
-            out.push(Entry::Barrier);
+            out.push(Entry::Barrier(None));
             continue;
         }
         // Which pending siblings attach to this item: attributes always,
@@ -664,7 +702,7 @@ fn entries<'t>(
                     line: child.start_position().row + 1,
                     reason,
                 });
-                out.push(Entry::Barrier);
+                out.push(Entry::Barrier(Some(child)));
             }
         }
         pending.clear();

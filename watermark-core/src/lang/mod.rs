@@ -215,6 +215,10 @@ pub struct OrderTable {
     /// Method names through which a base sees its subclasses as they are
     /// defined.
     pub subclass_hooks: &'static [&'static str],
+    /// `(line prefixes, suffix)`: a line that is a whole stub definition
+    /// (`def f(self): ...`). Nothing moves next to an item ending in one:
+    /// black spaces the lines around stubs by rules of its own.
+    pub stub_lines: Option<(&'static [&'static str], &'static str)>,
     /// Call kinds: an item whose definition-time code calls anything
     /// (a class body's `ID = next(counter)`, a default `x=make()`) is fixed,
     /// since the call may have effects or need names defined further down.

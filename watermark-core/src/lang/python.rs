@@ -121,6 +121,7 @@ pub(super) static TABLE: LangTable = LangTable {
             "TestCase",
         ],
         subclass_hooks: &["__init_subclass__", "__prepare__"],
+        stub_lines: Some((&["def ", "async def ", "class "], "...")),
         call_kinds: &["call"],
         deferred: &[("function_definition", "body")],
         order_sensitive_parents: &[

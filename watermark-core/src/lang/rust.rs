@@ -112,6 +112,7 @@ pub(super) static TABLE: LangTable = LangTable {
         class_bases: None,
         quiet_bases: &[],
         subclass_hooks: &[],
+        stub_lines: None,
         call_kinds: &[],
         deferred: &[],
         order_sensitive_parents: &[],
