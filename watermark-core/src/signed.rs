@@ -461,7 +461,10 @@ fn strip_signatures<'a>(table: &SignedTable, text: &'a str, root: &Node<'_>) -> 
         line.trim_end_matches(['\n', '\r'])
             .trim_start()
             .strip_prefix(table.line_comment)
-            .map(|c| c.strip_prefix(' ').unwrap_or(c))
+            // As `signature_lines` reads them: any spaces before the marker
+            // (a comment `#  watermark-signed:...` was found but not
+            // stripped, so signing left a bad signature behind; fuzzing).
+            .map(str::trim_start)
     };
     let mut drop = vec![false; lines.len()];
     for i in 0..lines.len() {
@@ -1484,6 +1487,12 @@ mod tests {
                 Lang::Python,
                 "# a comment about watermark-signed: comments\nx = 1\n",
             ),
+            // Found by fuzzing: more than one space before the marker.
+            (
+                Lang::Python,
+                "# License.\n#  watermark-signed:ns in binary form\nx = 1\n",
+            ),
+            (Lang::Rust, "//    watermark-signed: v1 key=x\nfn f() {}\n"),
         ] {
             let signed = sign_source(lang, src.as_bytes(), &key, &r, "d", "p", Some("n"))
                 .unwrap_or_else(|e| panic!("{src:?}: {e}"));
