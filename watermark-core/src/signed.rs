@@ -424,7 +424,10 @@ fn signature_lines<'a>(
         // A comment that opens with the marker, or any line holding all
         // the fields (a damaged marker or opener); not a comment that
         // merely mentions the marker (found by fuzzing).
-        let looks_signed = rest.trim_start().starts_with(MARKER)
+        // A line that is not a comment counts only with all the fields:
+        // code that merely starts with the marker's words is not a
+        // signature, and signing would not strip it (fuzzing).
+        let looks_signed = (comment.is_some() && rest.trim_start().starts_with(MARKER))
             || (rest.contains(" sig=") && rest.contains(" code=") && rest.contains("key="));
         let start = offset + (line.len() - line.trim_start().len());
         // Never a line inside a string or a longer comment (a test that
@@ -1493,6 +1496,8 @@ mod tests {
                 "# License.\n#  watermark-signed:ns in binary form\nx = 1\n",
             ),
             (Lang::Rust, "//    watermark-signed: v1 key=x\nfn f() {}\n"),
+            (Lang::Rust, "m! {\n    watermark-signed: x\n}\n"),
+            (Lang::Python, "d = {\n    watermark-signed: 1,\n}\n"),
         ] {
             let signed = sign_source(lang, src.as_bytes(), &key, &r, "d", "p", Some("n"))
                 .unwrap_or_else(|e| panic!("{src:?}: {e}"));
