@@ -159,6 +159,21 @@ fn note_outer_markers(
     }
 }
 
+/// The name of the first marker written inside `body` that applies to its
+/// container (a Rust inner attribute) and is not pure on a container.
+fn impure_inner_marker<'t>(parsed: &Parsed<'t>, body: Node<'_>) -> Option<&'t str> {
+    let order = &parsed.lang.table().order;
+    let mut cursor = body.walk();
+    let found = body
+        .children(&mut cursor)
+        .find(|inner| {
+            order.inner_marker_kinds.contains(&inner.kind())
+                && !is_pure_container_marker(parsed, *inner)
+        })
+        .map(|inner| marker_name(parsed, inner));
+    found
+}
+
 fn is_pure_container_marker(parsed: &Parsed<'_>, marker: Node<'_>) -> bool {
     let order = &parsed.lang.table().order;
     is_pure_marker(order, parsed, marker)
@@ -340,16 +355,10 @@ fn order_sensitive_parent(
             "body fixed: `{name}` on the container is a macro that may see its order"
         ));
     }
-    let mut cursor = body.walk();
-    for inner in body.children(&mut cursor) {
-        if order.inner_marker_kinds.contains(&inner.kind())
-            && !is_pure_container_marker(parsed, inner)
-        {
-            return Some(format!(
-                "body fixed: `{}` inside the container is a macro that may see its order",
-                marker_name(parsed, inner)
-            ));
-        }
+    if let Some(name) = impure_inner_marker(parsed, body) {
+        return Some(format!(
+            "body fixed: `{name}` inside the container is a macro that may see its order"
+        ));
     }
     if let Some(outer) = parent
         .parent()
@@ -785,18 +794,10 @@ fn classify<'t>(
                 .to_owned(),
         );
     }
-    if let Some(body) = container_body(parsed, node) {
-        let mut cursor = body.walk();
-        for inner in body.children(&mut cursor) {
-            if order.inner_marker_kinds.contains(&inner.kind())
-                && !is_pure_container_marker(parsed, inner)
-            {
-                return Err(format!(
-                    "fixed: `{}` inside it may depend on item order",
-                    marker_name(parsed, inner)
-                ));
-            }
-        }
+    if let Some(name) = container_body(parsed, node).and_then(|b| impure_inner_marker(parsed, b)) {
+        return Err(format!(
+            "fixed: `{name}` inside it may depend on item order"
+        ));
     }
     let definition = node.child_by_field_name("definition").unwrap_or(node);
     if let Some(reason) = base_verdict(parsed, definition) {
