@@ -375,17 +375,28 @@ fn order_sensitive_parent(
             }
         }
     }
-    if let Some(&(start, end)) = header.first() {
+    if let Some(&(start, end)) = header
+        .first()
+        .filter(|_| !order.order_sensitive_parents.is_empty())
+    {
+        // Only the header's own subtrees: walking the whole parent would
+        // visit every item of the body, once per enclosing body.
         let mut cursor = parent.walk();
+        let header_parts: Vec<Node<'_>> = parent
+            .children(&mut cursor)
+            .take_while(|child| child.start_byte() < body.start_byte())
+            .collect();
         let mut found = None;
-        visit_identifiers(parsed, parent, &mut cursor, &mut |node| {
-            if found.is_none() && node.start_byte() >= start && node.end_byte() <= end {
-                let name = &text[node.start_byte()..node.end_byte()];
-                if order.order_sensitive_parents.contains(&name) {
-                    found = Some(name.to_owned());
+        for part in header_parts {
+            visit_identifiers(parsed, part, &mut cursor, &mut |node| {
+                if found.is_none() && node.start_byte() >= start && node.end_byte() <= end {
+                    let name = &text[node.start_byte()..node.end_byte()];
+                    if order.order_sensitive_parents.contains(&name) {
+                        found = Some(name.to_owned());
+                    }
                 }
-            }
-        });
+            });
+        }
         if let Some(name) = found {
             return Some(format!(
                 "body fixed: `{name}` in the class header makes definition order observable"
