@@ -341,3 +341,58 @@ fn a_tree_with_every_bad_case_and_symlink_loops() {
         .mode();
     assert_eq!(mode & 0o777, 0o755, "file mode not kept");
 }
+
+/// One hostile byte per file cannot hide it from a trace: a `coding:` line
+/// with one Latin-1 byte, or a lone CR in a docstring (CPython reads both
+/// files and runs them the same). Tagging refuses such files, but reading
+/// a suspect decodes them leniently, and only sites next to the byte can
+/// change.
+#[test]
+fn one_odd_byte_does_not_hide_a_suspect_file() {
+    let mut src = String::from("\"\"\"Module doc.\"\"\"\n\n");
+    for f in 0..40 {
+        src += &format!("def f{f}(x):\n    a = x * {f}\n\n    b = a + 1\n    return b\n\n\n");
+    }
+    let tagged = tag(Lang::Python, src.as_bytes());
+    assert!(matches!(tagged.status, FileStatus::Processed { .. }));
+    let key = test_key(5);
+    let mut clean = Evidence::new();
+    let sites = clean
+        .scan_source(Lang::Python, &tagged.output, &key)
+        .expect("scan");
+    assert!(sites >= 80, "only {sites} sites");
+    let text = String::from_utf8(tagged.output.clone()).expect("utf-8");
+    let mut latin1 = b"# -*- coding: latin-1 -*-\n".to_vec();
+    latin1.extend_from_slice(
+        text.replacen("Module doc.", "Module d\u{e9}c.", 1)
+            .as_bytes(),
+    );
+    // The replacement above is valid UTF-8 (é); make it one Latin-1 byte.
+    let latin1: Vec<u8> = {
+        let s = String::from_utf8(latin1).expect("utf-8");
+        let at = s.find('é').expect("é");
+        let mut b = s.into_bytes();
+        b.splice(at..at + 2, [0xe9]);
+        b
+    };
+    assert!(std::str::from_utf8(&latin1).is_err());
+    let lone_cr = text.replacen("Module doc.", "Module\rdoc.", 1).into_bytes();
+    for (name, bytes) in [("latin-1", latin1), ("lone CR", lone_cr)] {
+        assert!(
+            !matches!(
+                tag(Lang::Python, &bytes).status,
+                FileStatus::Processed { .. }
+            ),
+            "{name}: tagging should refuse it"
+        );
+        let mut evidence = Evidence::new();
+        let read = evidence
+            .scan_source(Lang::Python, &bytes, &key)
+            .unwrap_or_else(|e| panic!("{name}: not read: {e}"));
+        let (kept, total) = watermark_tests::positions_kept(&clean, &evidence);
+        assert!(
+            read >= sites - 2 && kept + 2 >= total,
+            "{name}: read {read} of {sites} sites, kept {kept} of {total} positions"
+        );
+    }
+}

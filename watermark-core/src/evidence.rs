@@ -8,7 +8,7 @@ use crate::code::prf::{Locator, Prf};
 use crate::key::OwnerKey;
 use crate::lang::Lang;
 use crate::report::SkipReason;
-use crate::syntax::{decode, index, parse};
+use crate::syntax::{decode_for_reading, index, parse};
 
 /// How often each value was seen at one locator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +94,8 @@ impl Evidence {
         bytes: &[u8],
         prf: &Prf,
     ) -> Result<usize, SkipReason> {
-        let decoded = decode(bytes)?;
-        let parsed = parse(lang, decoded.text)?;
+        let text = decode_for_reading(bytes)?;
+        let parsed = parse(lang, &text)?;
         let index = index(&parsed);
         let sites = all_sites(&parsed, &index, prf);
         let mut read = 0;

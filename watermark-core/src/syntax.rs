@@ -105,6 +105,43 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, SkipReason> {
     }
 }
 
+/// Decode a suspect's bytes for reading only (tracing never edits): as
+/// [`decode`], but invalid UTF-8 becomes U+FFFD and a lone CR a line feed
+/// (Python ends a line there), so that one such byte, which a leaker can
+/// add to any file without changing what it does (a `coding:` line and
+/// one Latin-1 byte, a CR in a docstring), cannot hide the whole file.
+/// Only the sites whose tokens hold the byte can read differently.
+pub(crate) fn decode_for_reading(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, SkipReason> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(SkipReason::TooLarge { bytes: bytes.len() });
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(SkipReason::Binary {
+            byte_offset: offset,
+        });
+    }
+    let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = String::from_utf8_lossy(rest);
+    let lone_cr = text
+        .as_bytes()
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'));
+    if !lone_cr {
+        return Ok(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(std::borrow::Cow::Owned(out))
+}
+
 /// 1-based line and column (in bytes) of a byte offset.
 pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
