@@ -16,7 +16,7 @@ use crate::key::OwnerKey;
 use crate::key::PublicKey;
 use crate::lang::Lang;
 use crate::recipient::Recipient;
-use crate::report::{FileReport, FileStatus, Progress};
+use crate::report::{FileReport, FileStatus, Progress, SkipReason};
 use crate::signed::{sign_source, verify_source, FoundSignature, SignError};
 use crate::syntax::{decode, index, parse};
 use sha2::{Digest as _, Sha256};
@@ -44,6 +44,76 @@ enum EntryKind {
     Dir,
     File,
     Symlink,
+    /// A FIFO, socket or device: never opened (reading a FIFO blocks,
+    /// reading a device may never end).
+    Special,
+}
+
+impl EntryKind {
+    fn of(file_type: fs::FileType) -> EntryKind {
+        if file_type.is_symlink() {
+            EntryKind::Symlink
+        } else if file_type.is_dir() {
+            EntryKind::Dir
+        } else if file_type.is_file() {
+            EntryKind::File
+        } else {
+            EntryKind::Special
+        }
+    }
+}
+
+/// What a walk found: the entries, and the parts it could not read.
+struct Listing {
+    entries: Vec<Entry>,
+    /// Paths the walk could not enter or read, with the reason.
+    unreadable: Vec<(PathBuf, String)>,
+}
+
+impl Listing {
+    /// The entries, or the first unreadable part as an error: a delivery
+    /// must be complete.
+    fn complete(self, root: &Path) -> Result<Vec<Entry>, TreeError> {
+        match self.unreadable.into_iter().next() {
+            None => Ok(self.entries),
+            Some((path, message)) => Err(TreeError::Walk {
+                path: if path.as_os_str().is_empty() {
+                    root.to_owned()
+                } else {
+                    path
+                },
+                message,
+            }),
+        }
+    }
+
+    /// Reports for what a reading walk skipped: special files with a
+    /// source name, and parts it could not read.
+    fn skipped_reports(&self) -> Vec<FileReport> {
+        let special = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Special)
+            .filter_map(|e| {
+                let lang = Lang::from_path(&e.abs)?;
+                Some(FileReport {
+                    path: e.report_path(),
+                    lang: Some(lang),
+                    status: FileStatus::Skipped(SkipReason::Unreadable {
+                        message: "not a regular file (a FIFO, socket or device); not opened"
+                            .to_owned(),
+                    }),
+                })
+            });
+        let unreadable = self.unreadable.iter().map(|(path, message)| FileReport {
+            path: path.clone(),
+            lang: None,
+            status: FileStatus::Skipped(SkipReason::Unreadable {
+                message: message.clone(),
+            }),
+        });
+        special.chain(unreadable).collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -61,25 +131,34 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TreeError + '_ {
     }
 }
 
-/// Every entry under `root`, sorted by path, symlinks never followed.
-fn list(root: &Path, options: WalkOptions) -> Result<Vec<Entry>, TreeError> {
-    let meta = fs::symlink_metadata(root).map_err(|_| TreeError::NoInput {
+/// Every entry under `root`, sorted by path. Symlinks inside the tree are
+/// never followed; the root itself is, when it is one (a link named on
+/// the command line means what it points to). A part of the tree that
+/// cannot be read is listed in [`Listing::unreadable`] and the walk goes
+/// on.
+fn list(root: &Path, options: WalkOptions) -> Result<Listing, TreeError> {
+    let meta = fs::metadata(root).map_err(|_| TreeError::NoInput {
         path: root.to_owned(),
     })?;
     if !meta.is_dir() {
-        let kind = if meta.file_type().is_symlink() {
-            EntryKind::Symlink
-        } else {
-            EntryKind::File
-        };
-        return Ok(vec![Entry {
-            rel: PathBuf::new(),
-            abs: root.to_owned(),
-            kind,
-        }]);
+        return Ok(Listing {
+            entries: vec![Entry {
+                rel: PathBuf::new(),
+                abs: root.to_owned(),
+                kind: EntryKind::of(meta.file_type()),
+            }],
+            unreadable: Vec::new(),
+        });
     }
+    // The walker does not follow links, the root included: walk what a
+    // root link points to, reporting paths under the name given.
+    let target = if fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+        fs::canonicalize(root).map_err(io_err(root))?
+    } else {
+        root.to_owned()
+    };
     let respect = options.respect_ignore;
-    let walker = ignore::WalkBuilder::new(root)
+    let walker = ignore::WalkBuilder::new(&target)
         .hidden(false)
         .parents(false)
         .require_git(false)
@@ -90,31 +169,51 @@ fn list(root: &Path, options: WalkOptions) -> Result<Vec<Entry>, TreeError> {
         .follow_links(false)
         .filter_entry(|e| e.file_name() != ".git")
         .build();
-    let mut entries = Vec::new();
+    let mut listing = Listing {
+        entries: Vec::new(),
+        unreadable: Vec::new(),
+    };
     for item in walker {
-        let entry = item.map_err(|e| TreeError::Walk {
-            path: root.to_owned(),
-            message: e.to_string(),
-        })?;
+        let entry = match item {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = walk_error_path(&err)
+                    .map(|p| p.strip_prefix(&target).unwrap_or(p).to_owned())
+                    .unwrap_or_default();
+                listing.unreadable.push((path, err.to_string()));
+                continue;
+            }
+        };
         let Some(file_type) = entry.file_type() else {
             continue;
         };
-        let abs = entry.path().to_owned();
-        let rel = abs.strip_prefix(root).unwrap_or(&abs).to_owned();
+        let rel = entry
+            .path()
+            .strip_prefix(&target)
+            .unwrap_or(entry.path())
+            .to_owned();
         if rel.as_os_str().is_empty() {
             continue;
         }
-        let kind = if file_type.is_symlink() {
-            EntryKind::Symlink
-        } else if file_type.is_dir() {
-            EntryKind::Dir
-        } else {
-            EntryKind::File
-        };
-        entries.push(Entry { rel, abs, kind });
+        let abs = root.join(&rel);
+        let kind = EntryKind::of(file_type);
+        listing.entries.push(Entry { rel, abs, kind });
     }
-    entries.sort_by(|a, b| a.rel.cmp(&b.rel));
-    Ok(entries)
+    listing.entries.sort_by(|a, b| a.rel.cmp(&b.rel));
+    listing.unreadable.sort();
+    Ok(listing)
+}
+
+/// The path an `ignore` walk error is about, if it names one.
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
 }
 
 /// The regular files of a supported language, with their language.
@@ -250,17 +349,26 @@ pub fn tag_tree_signed(
     progress: &dyn Progress,
 ) -> Result<TagReport, TreeError> {
     check_output(input, output)?;
-    let entries = list(input, options)?;
+    let entries = list(input, options)?.complete(input)?;
     let parent = output
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = output.file_name().unwrap_or_default().to_string_lossy();
-    let staging = parent.join(format!(".{name}.watermark-{}", std::process::id()));
+    // Beside the output (so the final rename stays on one file system),
+    // under a name nobody can guess, created here and nowhere else: a
+    // failed run removes only what it made itself.
+    let staging = parent.join(format!(
+        ".{name}.watermark-{}-{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let single_file = entries.len() == 1 && entries[0].rel.as_os_str().is_empty();
+    let mut created = false;
     let result = (|| {
-        let single_file = entries.len() == 1 && entries[0].rel.as_os_str().is_empty();
         if !single_file {
             fs::create_dir(&staging).map_err(io_err(&staging))?;
+            created = true;
             for entry in entries.iter().filter(|e| e.kind == EntryKind::Dir) {
                 let dir = staging.join(&entry.rel);
                 fs::create_dir_all(&dir).map_err(io_err(&dir))?;
@@ -293,15 +401,27 @@ pub fn tag_tree_signed(
         }
         Ok(reports)
     })();
+    // A single file is staged by `write_new`, which fails if the name is
+    // taken: then it is not ours to remove.
+    let ours = created || single_file && fs::symlink_metadata(&staging).is_ok_and(|m| m.is_file());
+    let discard = || {
+        if created {
+            let _ = fs::remove_dir_all(&staging);
+        } else if ours {
+            let _ = fs::remove_file(&staging);
+        }
+    };
     let outcomes = match result {
         Ok(files) => files,
         Err(err) => {
-            let _ = fs::remove_dir_all(&staging).or_else(|_| fs::remove_file(&staging));
+            if !matches!(&err, TreeError::Io { path, .. } if *path == staging && !created) {
+                discard();
+            }
             return Err(err);
         }
     };
-    if let Err(source) = fs::rename(&staging, output) {
-        let _ = fs::remove_dir_all(&staging).or_else(|_| fs::remove_file(&staging));
+    if let Err(source) = publish(&staging, output, single_file) {
+        discard();
         return Err(TreeError::Io {
             path: output.to_owned(),
             source,
@@ -327,6 +447,26 @@ pub fn tag_tree_signed(
         delivered,
         channel_sites,
     })
+}
+
+/// Move the staged output into place without replacing anything that
+/// appeared there during the run: a file by a hard link (which fails if
+/// the name exists), a directory by a rename (which fails over anything
+/// but an empty directory, the one kind of output allowed to exist).
+fn publish(staging: &Path, output: &Path, single_file: bool) -> std::io::Result<()> {
+    if single_file {
+        match fs::hard_link(staging, output) {
+            Ok(()) => fs::remove_file(staging),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Err(err),
+            // A file system without hard links: check, then rename.
+            Err(err) => match fs::symlink_metadata(output) {
+                Ok(_) => Err(err),
+                Err(_) => fs::rename(staging, output),
+            },
+        }
+    } else {
+        fs::rename(staging, output)
+    }
 }
 
 /// One file's part of a tag run.
@@ -357,6 +497,21 @@ fn tag_one(
     } else {
         entry.rel.clone()
     };
+    if entry.kind == EntryKind::Special {
+        // Never opened: a FIFO would block the run, a device never end.
+        return Ok(TagOutcome {
+            report: FileReport {
+                path: rel,
+                lang: Lang::from_path(&entry.abs),
+                status: FileStatus::Skipped(SkipReason::Unreadable {
+                    message: "not a regular file (a FIFO, socket or device); not delivered"
+                        .to_owned(),
+                }),
+            },
+            delivered: None,
+            channel_sites: Vec::new(),
+        });
+    }
     if entry.kind == EntryKind::Symlink {
         let target = fs::read_link(&entry.abs).map_err(io_err(&entry.abs))?;
         make_symlink(&target, dest)?;
@@ -414,7 +569,7 @@ fn tag_one(
         }
         _ => output,
     };
-    fs::write(dest, &output).map_err(io_err(dest))?;
+    write_new(dest, &output)?;
     copy_mode(&entry.abs, dest)?;
     let sha256 = hex(&Sha256::digest(&output));
     Ok(TagOutcome {
@@ -430,6 +585,18 @@ fn tag_one(
         }),
         channel_sites,
     })
+}
+
+/// Write a file that must not exist yet (never through a symlink or over
+/// a file someone else put there).
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), TreeError> {
+    use std::io::Write as _;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io_err(path))?;
+    file.write_all(bytes).map_err(io_err(path))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -503,22 +670,20 @@ pub fn scan_tree(
     options: WalkOptions,
     progress: &dyn Progress,
 ) -> Result<(Evidence, Vec<FileReport>), TreeError> {
-    let entries = list(input, options)?;
+    let listing = list(input, options)?;
     let prf = Prf::new(key);
-    let sources = source_files(&entries);
+    let sources = source_files(&listing.entries);
     progress.start(sources.len() as u64);
-    let per_file: Vec<(Evidence, FileReport)> = sources
+    let mut per_file: Vec<(Evidence, FileReport)> = sources
         .par_iter()
         .map(|&(entry, lang)| {
             let mut evidence = Evidence::new();
-            let status = match fs::read(&entry.abs) {
+            let status = match read_bounded(&entry.abs) {
                 Ok(bytes) => match evidence.scan_with(lang, &bytes, &prf) {
                     Ok(sites) => FileStatus::Processed { sites, edits: 0 },
                     Err(reason) => FileStatus::Skipped(reason),
                 },
-                Err(err) => FileStatus::Skipped(crate::report::SkipReason::Unreadable {
-                    message: err.to_string(),
-                }),
+                Err(reason) => FileStatus::Skipped(reason),
             };
             progress.advance();
             let path = entry.report_path();
@@ -532,7 +697,37 @@ pub fn scan_tree(
             )
         })
         .collect();
-    Ok(gather(per_file))
+    per_file.extend(
+        listing
+            .skipped_reports()
+            .into_iter()
+            .map(|report| (Evidence::new(), report)),
+    );
+    let (evidence, mut reports) = gather(per_file);
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((evidence, reports))
+}
+
+/// A suspect file's bytes, never more than [`crate::MAX_FILE_BYTES`] + 1
+/// of them: a larger file is too large whatever its content, and its size
+/// is known before reading.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, SkipReason> {
+    use std::io::Read as _;
+    let unreadable = |e: std::io::Error| SkipReason::Unreadable {
+        message: e.to_string(),
+    };
+    let file = fs::File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
+    if len > crate::MAX_FILE_BYTES as u64 {
+        return Err(SkipReason::TooLarge {
+            bytes: usize::try_from(len).unwrap_or(usize::MAX),
+        });
+    }
+    let mut bytes = Vec::new();
+    file.take(crate::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    Ok(bytes)
 }
 
 /// One body of evidence and the file reports, from per-file scans.
@@ -574,7 +769,7 @@ pub fn verify_tree(
     options: WalkOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<FileSignatures>, TreeError> {
-    let entries = list(input, options)?;
+    let entries = list(input, options)?.complete(input)?;
     let sources = source_files(&entries);
     progress.start(sources.len() as u64);
     let files = sources
@@ -643,7 +838,7 @@ pub fn inspect_tree(
     options: WalkOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<FileInspection>, TreeError> {
-    let entries = list(input, options)?;
+    let entries = list(input, options)?.complete(input)?;
     let prf = Prf::new(&OwnerKey::from_seed([0; 32]));
     let sources = source_files(&entries);
     progress.start(sources.len() as u64);
