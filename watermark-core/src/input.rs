@@ -37,18 +37,31 @@ pub enum InputKind {
 }
 
 impl InputKind {
-    /// The kind of `path`, by its name (`-` is stdin).
+    /// The kind of `path` (`-` is stdin): a directory or a source file is
+    /// a tree; any other file is an archive by its first bytes (a saved
+    /// download often has no extension), or by its name when it is too
+    /// short to tell.
     pub fn of(path: &Path) -> InputKind {
         if path.as_os_str() == "-" {
             return InputKind::Stdin;
+        }
+        if path.is_dir() || Lang::from_path(path).is_some() {
+            return InputKind::Tree;
+        }
+        let mut head = [0u8; 512];
+        let read = std::fs::File::open(path)
+            .ok()
+            .filter(|f| f.metadata().is_ok_and(|m| m.is_file()))
+            .and_then(|mut f| read_up_to(&mut f, &mut head).ok())
+            .unwrap_or(0);
+        if let Some(kind) = Self::by_magic(&head[..read]) {
+            return kind;
         }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        if path.is_dir() {
-            InputKind::Tree
-        } else if name.ends_with(".zip") {
+        if name.ends_with(".zip") {
             InputKind::Zip
         } else if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
             InputKind::Tar { gzip: true }
@@ -57,6 +70,48 @@ impl InputKind {
         } else {
             InputKind::Tree
         }
+    }
+
+    fn by_magic(head: &[u8]) -> Option<InputKind> {
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            Some(InputKind::Zip)
+        } else if head.starts_with(&[0x1f, 0x8b]) {
+            Some(InputKind::Tar { gzip: true })
+        } else if head.get(257..262) == Some(b"ustar") {
+            Some(InputKind::Tar { gzip: false })
+        } else {
+            None
+        }
+    }
+}
+
+/// Fill `buf` as far as the reader allows.
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Compressed formats recognised by their first bytes but not read: an
+/// error names them, rather than a trace that reads nothing.
+fn unsupported_format(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Some("xz")
+    } else if head.starts_with(b"BZh") {
+        Some("bzip2")
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some("zstd")
+    } else if head.starts_with(&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c]) {
+        Some("7-Zip")
+    } else if head.starts_with(b"Rar!") {
+        Some("RAR")
+    } else {
+        None
     }
 }
 
@@ -106,7 +161,26 @@ pub fn scan_input(
     progress: &dyn Progress,
 ) -> Result<(Evidence, Vec<FileReport>), TreeError> {
     let files = match InputKind::of(input) {
-        InputKind::Tree => return scan_tree(input, key, options, progress),
+        InputKind::Tree => {
+            if Lang::from_path(input).is_none() && !input.is_dir() {
+                let mut head = [0u8; 8];
+                let read = std::fs::File::open(input)
+                    .ok()
+                    .filter(|f| f.metadata().is_ok_and(|m| m.is_file()))
+                    .and_then(|mut f| read_up_to(&mut f, &mut head).ok())
+                    .unwrap_or(0);
+                if let Some(format) = unsupported_format(&head[..read]) {
+                    return Err(archive_error(
+                        input,
+                        format!(
+                            "{format}-compressed, which trace does not read: \
+                             unpack it, or repack it as .zip or .tar.gz"
+                        ),
+                    ));
+                }
+            }
+            return scan_tree(input, key, options, progress);
+        }
         InputKind::Stdin => {
             let mut bytes = Vec::new();
             std::io::stdin()
@@ -117,7 +191,11 @@ pub fn scan_input(
                     source,
                 })?;
             let lang = detect_lang(&bytes);
-            vec![(PathBuf::from("<stdin>"), lang, bytes)]
+            vec![Member {
+                path: PathBuf::from("<stdin>"),
+                lang,
+                content: Ok(bytes),
+            }]
         }
         InputKind::Zip => read_zip(input)?,
         InputKind::Tar { gzip } => read_tar(input, gzip)?,
@@ -126,7 +204,7 @@ pub fn scan_input(
 }
 
 fn scan_files(
-    files: Vec<(PathBuf, Option<Lang>, Vec<u8>)>,
+    files: Vec<Member>,
     key: &OwnerKey,
     progress: &dyn Progress,
 ) -> (Evidence, Vec<FileReport>) {
@@ -134,23 +212,31 @@ fn scan_files(
     progress.start(files.len() as u64);
     let per_file: Vec<(Evidence, FileReport)> = files
         .into_par_iter()
-        .filter_map(|(path, lang, bytes)| {
-            let mut evidence = Evidence::new();
-            let status = match lang {
-                Some(lang) => match evidence.scan_with(lang, &bytes, &prf) {
-                    Ok(sites) => FileStatus::Processed { sites, edits: 0 },
-                    Err(reason) => FileStatus::Skipped(reason),
-                },
-                None if path.as_os_str() == "<stdin>" => {
-                    FileStatus::Skipped(SkipReason::Unreadable {
-                        message: "not text in a supported language".to_owned(),
-                    })
-                }
-                None => return None,
-            };
-            progress.advance();
-            Some((evidence, FileReport { path, lang, status }))
-        })
+        .map(
+            |Member {
+                 path,
+                 lang,
+                 content,
+             }| {
+                let mut evidence = Evidence::new();
+                let status = match (lang, content) {
+                    (_, Err(message)) => FileStatus::Skipped(SkipReason::Unreadable { message }),
+                    (Some(lang), Ok(bytes)) => match evidence.scan_with(lang, &bytes, &prf) {
+                        Ok(sites) => FileStatus::Processed { sites, edits: 0 },
+                        Err(reason) => FileStatus::Skipped(reason),
+                    },
+                    (None, Ok(bytes)) => FileStatus::Skipped(if bytes.len() > MAX_FILE_BYTES {
+                        SkipReason::TooLarge { bytes: bytes.len() }
+                    } else {
+                        SkipReason::Unreadable {
+                            message: "not text in a supported language".to_owned(),
+                        }
+                    }),
+                };
+                progress.advance();
+                (evidence, FileReport { path, lang, status })
+            },
+        )
         .collect();
     let (evidence, mut reports) = gather(per_file);
     reports.sort_by(|a, b| a.path.cmp(&b.path));
@@ -189,8 +275,6 @@ fn read_member(reader: impl Read, budget: &mut u64, path: &Path) -> Result<Vec<u
     Ok(bytes)
 }
 
-type Member = (PathBuf, Option<Lang>, Vec<u8>);
-
 fn read_zip(path: &Path) -> Result<Vec<Member>, TreeError> {
     let bytes = read_all(path)?;
     let mut archive =
@@ -198,35 +282,56 @@ fn read_zip(path: &Path) -> Result<Vec<Member>, TreeError> {
     let mut budget = MAX_ARCHIVE_BYTES;
     let mut out = Vec::new();
     for i in 0..archive.len() {
-        let member = archive.by_index(i).map_err(|e| archive_error(path, e))?;
-        if !member.is_file() {
-            continue;
+        // The name first, without decompressing: a member that is not
+        // source (encrypted, or in a method not built in) is no reason to
+        // stop reading the others.
+        let (name, lang) = {
+            let raw = archive
+                .by_index_raw(i)
+                .map_err(|e| archive_error(path, e))?;
+            if !raw.is_file() {
+                continue;
+            }
+            // Nothing is extracted, so a name that climbs out (`../x.py`)
+            // or is absolute is read like any other, by its safe form.
+            let name = raw.enclosed_name().unwrap_or_else(|| raw.mangled_name());
+            let Some(lang) = Lang::from_path(&name) else {
+                continue;
+            };
+            (name, lang)
+        };
+        match archive.by_index(i) {
+            Ok(member) => {
+                let bytes = read_member(member, &mut budget, path)?;
+                out.push(Member::read(name, lang, bytes));
+            }
+            Err(err) => out.push(Member::unreadable(name, lang, err.to_string())),
         }
-        let Some(name) = member.enclosed_name() else {
-            continue;
-        };
-        let Some(lang) = Lang::from_path(&name) else {
-            continue;
-        };
-        let bytes = read_member(member, &mut budget, path)?;
-        out.push((name, Some(lang), bytes));
     }
     Ok(out)
 }
 
 fn read_tar(path: &Path, gzip: bool) -> Result<Vec<Member>, TreeError> {
     let bytes = read_all(path)?;
-    let reader: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::GzDecoder::new(Cursor::new(bytes)))
-    } else {
-        Box::new(Cursor::new(bytes))
+    let open = || -> tar::Archive<Box<dyn Read + '_>> {
+        let reader: Box<dyn Read> = if gzip {
+            // Every member of a multi-member gzip stream (valid gzip, as
+            // `cat a.gz b.gz` makes), not only the first.
+            Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(&bytes[..])))
+        } else {
+            Box::new(Cursor::new(&bytes[..]))
+        };
+        tar::Archive::new(reader)
     };
-    let mut archive = tar::Archive::new(reader);
     let mut budget = MAX_ARCHIVE_BYTES;
     let mut out = Vec::new();
+    // Source-named hard links, resolved once every member is known.
+    let mut links: Vec<(PathBuf, Lang, PathBuf)> = Vec::new();
+    let mut archive = open();
     for entry in archive.entries().map_err(|e| archive_error(path, e))? {
         let entry = entry.map_err(|e| archive_error(path, e))?;
-        if !entry.header().entry_type().is_file() {
+        let kind = entry.header().entry_type();
+        if !kind.is_file() && !kind.is_hard_link() {
             continue;
         }
         let name = entry
@@ -236,10 +341,86 @@ fn read_tar(path: &Path, gzip: bool) -> Result<Vec<Member>, TreeError> {
         let Some(lang) = Lang::from_path(&name) else {
             continue;
         };
+        if kind.is_hard_link() {
+            match entry.link_name() {
+                Ok(Some(target)) => links.push((name, lang, target.into_owned())),
+                _ => out.push(Member::unreadable(
+                    name,
+                    lang,
+                    "hard link without a target".into(),
+                )),
+            }
+            continue;
+        }
         let bytes = read_member(entry, &mut budget, path)?;
-        out.push((name, Some(lang), bytes));
+        out.push(Member::read(name, lang, bytes));
+    }
+    if links.is_empty() {
+        return Ok(out);
+    }
+    // A second pass for link targets stored under names that are not
+    // source (or not read): a hard link's data is its target's.
+    let wanted: std::collections::BTreeSet<&Path> =
+        links.iter().map(|(_, _, t)| t.as_path()).collect();
+    let mut targets: std::collections::BTreeMap<PathBuf, Vec<u8>> =
+        std::collections::BTreeMap::new();
+    let mut archive = open();
+    for entry in archive.entries().map_err(|e| archive_error(path, e))? {
+        let entry = entry.map_err(|e| archive_error(path, e))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .map_err(|e| archive_error(path, e))?
+            .into_owned();
+        if wanted.contains(name.as_path()) {
+            let bytes = read_member(entry, &mut budget, path)?;
+            targets.insert(name, bytes);
+        }
+    }
+    for (name, lang, target) in links {
+        out.push(match targets.get(&target) {
+            Some(bytes) => Member::read(name, lang, bytes.clone()),
+            None => Member::unreadable(
+                name,
+                lang,
+                format!(
+                    "hard link to {}, which the archive does not hold",
+                    target.display()
+                ),
+            ),
+        });
     }
     Ok(out)
+}
+
+/// One source member of an archive (or the snippet on stdin).
+#[derive(Debug)]
+struct Member {
+    path: PathBuf,
+    /// `None` for a snippet in no language we read.
+    lang: Option<Lang>,
+    /// Its bytes, or why they could not be read.
+    content: Result<Vec<u8>, String>,
+}
+
+impl Member {
+    fn read(path: PathBuf, lang: Lang, bytes: Vec<u8>) -> Member {
+        Member {
+            path,
+            lang: Some(lang),
+            content: Ok(bytes),
+        }
+    }
+
+    fn unreadable(path: PathBuf, lang: Lang, message: String) -> Member {
+        Member {
+            path,
+            lang: Some(lang),
+            content: Err(message),
+        }
+    }
 }
 
 #[cfg(test)]
