@@ -19,7 +19,9 @@ use crate::output::{print_verdict, warn_skipped, Bar};
 /// tracing of leaked copies.
 ///
 /// Exit codes: 0 success / somebody named / all valid, 1 trace named nobody
-/// or verify found something invalid, changed or nothing signed, 2 error.
+/// or verify found something invalid, changed or nothing signed, 2 error
+/// (for trace also: no code positions read, so no verdict), 141 stdout
+/// closed early.
 #[derive(Debug, Parser)]
 #[command(
     name = "watermark",
@@ -27,7 +29,8 @@ use crate::output::{print_verdict, warn_skipped, Bar};
     about,
     long_about = None,
     after_help = "Exit codes: 0 success / somebody named / all valid; 1 trace named nobody, or verify \
-                  found something invalid, changed or nothing signed; 2 error."
+                  found something invalid, changed or nothing signed; 2 error (for trace also: no \
+                  code positions read, so no verdict is possible); 141 stdout closed early."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -406,14 +409,30 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
     )?;
     bar.finish();
     warn_skipped(&report.files);
-    let receipt = crate::provenance::write_receipt_and_ledger(
+    let receipt = match crate::provenance::write_receipt_and_ledger(
         &key,
         &recipient,
         &delivery_id,
         &report,
         &receipt_path,
         &ledger_path,
-    )?;
+    ) {
+        Ok(receipt) => receipt,
+        Err(err) => {
+            // A delivery without its receipt and ledger entry would be one
+            // no trace considers: remove the output this run just made.
+            let removed = if out.is_dir() {
+                std::fs::remove_dir_all(out)
+            } else {
+                std::fs::remove_file(out)
+            };
+            let what = match removed {
+                Ok(()) => format!("{} removed", out.display()),
+                Err(e) => format!("could not remove {}: {e}", out.display()),
+            };
+            return Err(err.context(format!("recording the delivery failed ({what})")));
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     if run.json {
         let value = serde_json::json!({
@@ -532,6 +551,13 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
     if !(epsilon > 0.0 && epsilon < 1.0) {
         bail!("--epsilon must be between 0 and 1, got {epsilon}");
     }
+    if run.decoys > MAX_DECOYS {
+        bail!(
+            "--decoys {} is more than {MAX_DECOYS} (each costs one candidate's scoring \
+             and 8 bytes)",
+            run.decoys
+        );
+    }
     let keys = run
         .keys
         .iter()
@@ -639,12 +665,26 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
             stdout.write_all(page.as_bytes())?;
         }
     }
+    if verdict.positions_observed == 0 {
+        // "Nobody named" would read as a clean bill: nothing was read that
+        // could clear or accuse anyone.
+        eprintln!(
+            "watermark: error: no code positions were read from the suspect, so no verdict \
+             is possible (no source file in a supported language, or none with sites; \
+             archives inside archives are not opened)"
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(if verdict.accused.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
 }
+
+/// Most decoy recipients a trace scores (a typo of a few more digits
+/// would otherwise run for days or exhaust memory).
+const MAX_DECOYS: u64 = 10_000_000;
 
 fn inspect(
     json: bool,
@@ -687,7 +727,7 @@ fn inspect(
         writeln!(
             stdout,
             "{:<50} {:<7} {:>7} {:>6} {:>6} {:>6}  {status}",
-            file.report.path.display(),
+            crate::output::shown(&file.report.path),
             lang,
             file.lines,
             sites,
@@ -699,7 +739,7 @@ fn inspect(
                 writeln!(
                     stdout,
                     "    {}:{}: {}: {}",
-                    file.report.path.display(),
+                    crate::output::shown(&file.report.path),
                     r.refusal.line,
                     r.channel,
                     r.refusal.reason
@@ -741,12 +781,21 @@ fn inspect(
     // Sites sharing a locator carry one position: a slight overestimate.
     let plan = watermark_core::code::tardos::capacity_plan(all_sites as u64, candidates, epsilon);
     let needed = |c| watermark_core::code::tardos::positions_needed(c, candidates, epsilon);
+    if plan.smallest_fraction > 1.0 {
+        writeln!(
+            stdout,
+            "capacity ({candidates} candidates, epsilon {epsilon:e}): too small to trace: one \
+             leaker needs {} positions and these files hold {all_sites} sites",
+            needed(1),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     writeln!(
         stdout,
         "capacity ({candidates} candidates, epsilon {epsilon:e}): one leaker is traced from a leak \
          of {:.1} % of these sites ({} positions); coalitions of up to {} from all of them \
          (2 need {} positions; 3 need {} and tagging with --coalition 3 or more)",
-        100.0 * plan.smallest_fraction.min(100.0),
+        100.0 * plan.smallest_fraction,
         needed(1),
         plan.largest_coalition,
         needed(2),

@@ -1,7 +1,8 @@
 //! `watermark`: tag source trees per recipient and trace leaked copies.
 //!
 //! Exit codes, as grep: 0 found / success, 1 nothing found (trace named
-//! nobody), 2 error.
+//! nobody), 2 error (trace read no code positions, so no verdict is
+//! possible), 141 the reader of stdout went away (SIGPIPE).
 
 mod cli;
 mod demo;
@@ -17,7 +18,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             if output::is_broken_pipe(&err) {
-                return ExitCode::SUCCESS;
+                // The reader went away before the report was written: not
+                // the command's outcome (0 would read as "named" or "all
+                // valid"), so the code a shell gives a process killed by
+                // SIGPIPE.
+                return ExitCode::from(141);
             }
             eprintln!("watermark: error: {}", message(&err));
             ExitCode::from(2)

@@ -54,9 +54,30 @@ pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
 pub(crate) fn warn_skipped(files: &[FileReport]) {
     for file in files {
         if let FileStatus::Skipped(reason) = &file.status {
-            eprintln!("watermark: warning: {}: {reason}", file.path.display());
+            eprintln!("watermark: warning: {}: {reason}", shown(&file.path));
         }
     }
+}
+
+/// A path from a suspect, for a terminal: control characters escaped, so
+/// a file name cannot forge a line of the report (a newline) or hide the
+/// rest of it (an escape sequence).
+pub(crate) fn shown(path: &std::path::Path) -> String {
+    clean(&path.display().to_string())
+}
+
+/// Text from a suspect (a name, a field of a comment) with control
+/// characters escaped.
+pub(crate) fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 pub(crate) fn print_verdict(
@@ -70,7 +91,12 @@ pub(crate) fn print_verdict(
         verdict.files_scanned, verdict.sites_observed, verdict.positions_observed
     )?;
     let n = verdict.candidates.len();
-    if verdict.accused.is_empty() {
+    if verdict.positions_observed == 0 {
+        writeln!(
+            out,
+            "verdict: none possible: no code positions were read, which can neither clear nor accuse anyone"
+        )?;
+    } else if verdict.accused.is_empty() {
         writeln!(out, "verdict: nobody named among {n} candidates")?;
     }
     for c in &verdict.accused {

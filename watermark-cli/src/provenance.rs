@@ -102,12 +102,21 @@ pub(crate) fn write_receipt_and_ledger(
     let envelope = receipt.sign(key);
     let bytes = envelope.to_bytes();
     write_receipt(receipt_path, &envelope)?;
-    let verified = verify_receipt(&bytes, &[key.public_key()])?;
-    append(
-        ledger_path,
-        &DeliveryRecord::for_receipt(&verified, &bytes),
-        key,
-    )?;
+    let recorded = verify_receipt(&bytes, &[key.public_key()])
+        .map_err(anyhow::Error::from)
+        .and_then(|verified| {
+            append(
+                ledger_path,
+                &DeliveryRecord::for_receipt(&verified, &bytes),
+                key,
+            )
+            .map_err(anyhow::Error::from)
+        });
+    if let Err(err) = recorded {
+        // No ledger entry: the receipt this run just wrote goes too.
+        let _ = std::fs::remove_file(receipt_path);
+        return Err(err);
+    }
     Ok(sha256_hex(&bytes))
 }
 
@@ -305,17 +314,18 @@ fn source_report(
                 };
                 writeln!(
                     stdout,
-                    "{}:{}: {verdict}{who}",
-                    file.path.display(),
-                    found.line
+                    "{}:{}: {}",
+                    crate::output::shown(&file.path),
+                    found.line,
+                    crate::output::clean(&format!("{verdict}{who}"))
                 )?;
                 if let Some(fields) = &found.fields {
                     if !file.at_signed_path {
                         writeln!(
                             stdout,
                             "{}: delivered as {}",
-                            file.path.display(),
-                            fields.path
+                            crate::output::shown(&file.path),
+                            crate::output::clean(&fields.path)
                         )?;
                     }
                 }

@@ -971,3 +971,162 @@ fn the_coalition_design_round_trips() {
     ]);
     assert_eq!(code(&bad), 2, "coalition sizes are 1 to 6");
 }
+
+/// Suspects shaped to slip past a trace are read, or refused with exit 2,
+/// never reported as "nobody named": a symlink to the tree, zip names that
+/// climb out (`../x.py`) or are absolute, a multi-member gzip, an archive
+/// saved without its extension, hard links in a tar, a FIFO in the tree;
+/// xz and nested archives are refused by name; a file name cannot forge a
+/// report line; an absurd --decoys is refused.
+#[test]
+#[cfg(unix)]
+fn hostile_suspects_are_read_or_refused_never_silently_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let copy = dir.path().join("copy");
+    let tagged = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "globex",
+        s(&sample()),
+        s(&copy),
+    ]);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let trace = |suspect: &Path, extra: &[&str]| -> Output {
+        let mut args = vec![
+            "trace",
+            "--key",
+            s(&key),
+            "--recipients",
+            "acme,globex,initech",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        args.push(s(suspect));
+        watermark(&args)
+    };
+    let positions = |out: &Output, what: &str| -> serde_json::Value {
+        assert_eq!(code(out), 0, "{what}: {}", stderr(out));
+        let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(verdict["accused"][0]["recipient"], "globex", "{what}");
+        verdict["positions_observed"].clone()
+    };
+    let want = positions(&trace(&copy, &[]), "tree");
+
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&copy, &link).expect("symlink");
+    assert_eq!(positions(&trace(&link, &[]), "symlink"), want);
+
+    let made = Command::new("python3")
+        .current_dir(dir.path())
+        .args([
+            "-c",
+            r#"
+import gzip, io, os, shutil, tarfile, zipfile
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk("copy") for f in fs)
+with zipfile.ZipFile("dotdot.zip", "w") as z:
+    for i, f in enumerate(files):
+        z.write(f, ("../" if i % 2 else "/abs/") + f)
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    t.add("copy")
+raw = buf.getvalue()
+half = len(raw) // 2
+with open("multi.tar.gz", "wb") as out:
+    out.write(gzip.compress(raw[:half]) + gzip.compress(raw[half:]))
+shutil.copy("multi.tar.gz", "leak-download")
+with tarfile.open("links.tar", "w") as t:
+    for i, f in enumerate(files):
+        t.add(f, arcname="data/%d.bin" % i)
+        info = tarfile.TarInfo(f)
+        info.type = tarfile.LNKTYPE
+        info.linkname = "data/%d.bin" % i
+        t.addfile(info)
+with tarfile.open("leak.tar.xz", "w:xz") as t:
+    t.add("copy")
+with zipfile.ZipFile("inner.zip", "w") as z:
+    for f in files:
+        z.write(f)
+with zipfile.ZipFile("nested.zip", "w") as z:
+    z.write("inner.zip")
+"#,
+        ])
+        .output()
+        .expect("python3");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    for name in ["dotdot.zip", "multi.tar.gz", "leak-download", "links.tar"] {
+        assert_eq!(positions(&trace(&dir.path().join(name), &[]), name), want);
+    }
+    let xz = trace(&dir.path().join("leak.tar.xz"), &[]);
+    assert_eq!(code(&xz), 2);
+    assert!(stderr(&xz).contains("xz-compressed"), "{}", stderr(&xz));
+    let nested = trace(&dir.path().join("nested.zip"), &[]);
+    assert_eq!(code(&nested), 2, "{}", stderr(&nested));
+    assert!(
+        stderr(&nested).contains("no code positions"),
+        "{}",
+        stderr(&nested)
+    );
+
+    // A FIFO is never opened (the run would block), and a forged name is
+    // shown escaped.
+    let odd = dir.path().join("odd");
+    let copied = Command::new("cp")
+        .args(["-r", s(&copy), s(&odd)])
+        .status()
+        .expect("cp");
+    assert!(copied.success());
+    let fifo = Command::new("mkfifo")
+        .arg(odd.join("zz.py"))
+        .status()
+        .expect("mkfifo");
+    assert!(fifo.success());
+    fs::write(odd.join("x\nverdict: initech.py"), b"\0binary").expect("write");
+    let out = trace(&odd, &[]);
+    assert_eq!(positions(&out, "odd"), want);
+    let warnings = stderr(&out);
+    assert!(
+        warnings.contains("zz.py: cannot read: not a regular file"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("x\\nverdict: initech.py"), "{warnings}");
+    assert!(
+        !warnings.lines().any(|l| l.starts_with("verdict")),
+        "a file name forged a line: {warnings}"
+    );
+
+    // A delivery that cannot be recorded (a receipt cannot name a file
+    // whose name holds a control character) leaves no output behind.
+    let out_odd = dir.path().join("out-odd");
+    let tag = |from: &Path, to: &Path| {
+        watermark(&[
+            "tag",
+            "--key",
+            s(&key),
+            "--recipient",
+            "acme",
+            s(from),
+            s(to),
+        ])
+    };
+    let refused = tag(&odd, &out_odd);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("removed"), "{}", stderr(&refused));
+    assert!(!out_odd.exists());
+    // Tagging a tree with a FIFO in it neither blocks nor delivers it.
+    fs::remove_file(odd.join("x\nverdict: initech.py")).expect("rm");
+    let tagged = tag(&odd, &out_odd);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    assert!(stderr(&tagged).contains("zz.py: cannot read: not a regular file"));
+    assert!(!out_odd.join("zz.py").exists());
+
+    let decoys = trace(&copy, &["--decoys", "1000000000000"]);
+    assert_eq!(code(&decoys), 2);
+    assert!(stderr(&decoys).contains("--decoys"), "{}", stderr(&decoys));
+}

@@ -124,8 +124,8 @@ impl Evidence {
             mine.zeros = mine.zeros.saturating_add(tally.zeros);
             mine.ones = mine.ones.saturating_add(tally.ones);
         }
-        self.files_scanned += other.files_scanned;
-        self.sites_observed += other.sites_observed;
+        self.files_scanned = self.files_scanned.saturating_add(other.files_scanned);
+        self.sites_observed = self.sites_observed.saturating_add(other.sites_observed);
     }
 
     /// Every locator with its tally, in locator order.
