@@ -239,7 +239,8 @@ mod tests {
         (0..count)
             .map(|i| {
                 let mut bytes = [0u8; 16];
-                bytes[..8].copy_from_slice(&(i as u64 * 0x9e37_79b9_7f4a_7c15).to_le_bytes());
+                bytes[..8]
+                    .copy_from_slice(&(i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes());
                 Locator(bytes)
             })
             .collect()
