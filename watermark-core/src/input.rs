@@ -48,13 +48,7 @@ impl InputKind {
         if path.is_dir() || Lang::from_path(path).is_some() {
             return InputKind::Tree;
         }
-        let mut head = [0u8; 512];
-        let read = std::fs::File::open(path)
-            .ok()
-            .filter(|f| f.metadata().is_ok_and(|m| m.is_file()))
-            .and_then(|mut f| read_up_to(&mut f, &mut head).ok())
-            .unwrap_or(0);
-        if let Some(kind) = Self::by_magic(&head[..read]) {
+        if let Some(kind) = Self::by_magic(&file_head(path)) {
             return kind;
         }
         let name = path
@@ -85,16 +79,17 @@ impl InputKind {
     }
 }
 
-/// Fill `buf` as far as the reader allows.
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
+/// The first 512 bytes of a regular file (fewer if it is shorter; none
+/// if it cannot be read or is not a regular file, which is never opened).
+fn file_head(path: &Path) -> Vec<u8> {
+    let mut head = Vec::with_capacity(512);
+    // Checked before opening: opening a FIFO blocks until a writer comes.
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        if let Ok(file) = std::fs::File::open(path) {
+            let _ = file.take(512).read_to_end(&mut head);
         }
     }
-    Ok(filled)
+    head
 }
 
 /// Compressed formats recognised by their first bytes but not read: an
@@ -163,13 +158,7 @@ pub fn scan_input(
     let files = match InputKind::of(input) {
         InputKind::Tree => {
             if Lang::from_path(input).is_none() && !input.is_dir() {
-                let mut head = [0u8; 8];
-                let read = std::fs::File::open(input)
-                    .ok()
-                    .filter(|f| f.metadata().is_ok_and(|m| m.is_file()))
-                    .and_then(|mut f| read_up_to(&mut f, &mut head).ok())
-                    .unwrap_or(0);
-                if let Some(format) = unsupported_format(&head[..read]) {
+                if let Some(format) = unsupported_format(&file_head(input)) {
                     return Err(archive_error(
                         input,
                         format!(
