@@ -34,6 +34,10 @@ pub enum InputKind {
     },
     /// A directory or a single source file.
     Tree,
+    /// An archive in a compression format trace does not read (`xz`,
+    /// `bzip2` ...), known by its first bytes: refused by name rather than
+    /// read as nothing.
+    Unsupported(&'static str),
 }
 
 impl InputKind {
@@ -67,15 +71,26 @@ impl InputKind {
     }
 
     fn by_magic(head: &[u8]) -> Option<InputKind> {
-        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-            Some(InputKind::Zip)
+        let kind = if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            InputKind::Zip
         } else if head.starts_with(&[0x1f, 0x8b]) {
-            Some(InputKind::Tar { gzip: true })
+            InputKind::Tar { gzip: true }
         } else if head.get(257..262) == Some(b"ustar") {
-            Some(InputKind::Tar { gzip: false })
+            InputKind::Tar { gzip: false }
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            InputKind::Unsupported("xz")
+        } else if head.starts_with(b"BZh") {
+            InputKind::Unsupported("bzip2")
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            InputKind::Unsupported("zstd")
+        } else if head.starts_with(&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c]) {
+            InputKind::Unsupported("7-Zip")
+        } else if head.starts_with(b"Rar!") {
+            InputKind::Unsupported("RAR")
         } else {
-            None
-        }
+            return None;
+        };
+        Some(kind)
     }
 }
 
@@ -90,24 +105,6 @@ fn file_head(path: &Path) -> Vec<u8> {
         }
     }
     head
-}
-
-/// Compressed formats recognised by their first bytes but not read: an
-/// error names them, rather than a trace that reads nothing.
-fn unsupported_format(head: &[u8]) -> Option<&'static str> {
-    if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        Some("xz")
-    } else if head.starts_with(b"BZh") {
-        Some("bzip2")
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Some("zstd")
-    } else if head.starts_with(&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c]) {
-        Some("7-Zip")
-    } else if head.starts_with(b"Rar!") {
-        Some("RAR")
-    } else {
-        None
-    }
 }
 
 /// The language a snippet is most likely in: the one whose parser finds
@@ -156,19 +153,15 @@ pub fn scan_input(
     progress: &dyn Progress,
 ) -> Result<(Evidence, Vec<FileReport>), TreeError> {
     let files = match InputKind::of(input) {
-        InputKind::Tree => {
-            if Lang::from_path(input).is_none() && !input.is_dir() {
-                if let Some(format) = unsupported_format(&file_head(input)) {
-                    return Err(archive_error(
-                        input,
-                        format!(
-                            "{format}-compressed, which trace does not read: \
-                             unpack it, or repack it as .zip or .tar.gz"
-                        ),
-                    ));
-                }
-            }
-            return scan_tree(input, key, options, progress);
+        InputKind::Tree => return scan_tree(input, key, options, progress),
+        InputKind::Unsupported(format) => {
+            return Err(archive_error(
+                input,
+                format!(
+                    "{format}-compressed, which trace does not read: \
+                     unpack it, or repack it as .zip or .tar.gz"
+                ),
+            ))
         }
         InputKind::Stdin => {
             let mut bytes = Vec::new();

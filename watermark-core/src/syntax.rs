@@ -112,34 +112,24 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, SkipReason> {
 /// one Latin-1 byte, a CR in a docstring), cannot hide the whole file.
 /// Only the sites whose tokens hold the byte can read differently.
 pub(crate) fn decode_for_reading(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, SkipReason> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(SkipReason::TooLarge { bytes: bytes.len() });
-    }
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(SkipReason::Binary {
-            byte_offset: offset,
-        });
-    }
-    let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = String::from_utf8_lossy(rest);
-    let lone_cr = text
-        .as_bytes()
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'));
-    if !lone_cr {
-        return Ok(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' && chars.peek() != Some(&'\n') {
-            out.push('\n');
-        } else {
-            out.push(c);
+    match decode(bytes) {
+        Ok(decoded) => Ok(std::borrow::Cow::Borrowed(decoded.text)),
+        Err(SkipReason::NotUtf8 { .. } | SkipReason::LoneCarriageReturn { .. }) => {
+            let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            let lossy = String::from_utf8_lossy(rest);
+            let mut text = String::with_capacity(lossy.len());
+            let mut chars = lossy.chars().peekable();
+            while let Some(c) = chars.next() {
+                text.push(if c == '\r' && chars.peek() != Some(&'\n') {
+                    '\n'
+                } else {
+                    c
+                });
+            }
+            Ok(std::borrow::Cow::Owned(text))
         }
+        Err(other) => Err(other),
     }
-    Ok(std::borrow::Cow::Owned(out))
 }
 
 /// 1-based line and column (in bytes) of a byte offset.

@@ -357,22 +357,24 @@ pub fn tag_tree_signed(
     let name = output.file_name().unwrap_or_default().to_string_lossy();
     // Beside the output (so the final rename stays on one file system),
     // under a name nobody can guess, created here and nowhere else: a
-    // failed run removes only what it made itself.
+    // failed run removes only what it made itself. A single file is
+    // staged inside it too.
     let staging = parent.join(format!(
         ".{name}.watermark-{}-{:016x}",
         std::process::id(),
         rand::random::<u64>()
     ));
+    fs::create_dir(&staging).map_err(io_err(&staging))?;
     let single_file = entries.len() == 1 && entries[0].rel.as_os_str().is_empty();
-    let mut created = false;
+    let staged = if single_file {
+        staging.join("tagged")
+    } else {
+        staging.clone()
+    };
     let result = (|| {
-        if !single_file {
-            fs::create_dir(&staging).map_err(io_err(&staging))?;
-            created = true;
-            for entry in entries.iter().filter(|e| e.kind == EntryKind::Dir) {
-                let dir = staging.join(&entry.rel);
-                fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-            }
+        for entry in entries.iter().filter(|e| e.kind == EntryKind::Dir) {
+            let dir = staging.join(&entry.rel);
+            fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         }
         let files: Vec<&Entry> = entries
             .iter()
@@ -383,7 +385,7 @@ pub fn tag_tree_signed(
             .par_iter()
             .map(|entry| {
                 let dest = if single_file {
-                    staging.clone()
+                    staged.clone()
                 } else {
                     staging.join(&entry.rel)
                 };
@@ -400,33 +402,21 @@ pub fn tag_tree_signed(
             copy_mode(input, &staging)?;
         }
         Ok(reports)
-    })();
-    // A single file is staged by `write_new`, which fails if the name is
-    // taken: then it is not ours to remove.
-    let ours = created || single_file && fs::symlink_metadata(&staging).is_ok_and(|m| m.is_file());
-    let discard = || {
-        if created {
-            let _ = fs::remove_dir_all(&staging);
-        } else if ours {
-            let _ = fs::remove_file(&staging);
-        }
-    };
-    let outcomes = match result {
-        Ok(files) => files,
-        Err(err) => {
-            if !matches!(&err, TreeError::Io { path, .. } if *path == staging && !created) {
-                discard();
-            }
-            return Err(err);
-        }
-    };
-    if let Err(source) = publish(&staging, output, single_file) {
-        discard();
-        return Err(TreeError::Io {
-            path: output.to_owned(),
-            source,
-        });
+    })()
+    .and_then(|reports| {
+        publish(&staged, output, single_file)
+            .map(|()| reports)
+            .map_err(|source| TreeError::Io {
+                path: output.to_owned(),
+                source,
+            })
+    });
+    // A published tree is no longer at `staging`; anything else staged is
+    // this run's own.
+    if single_file || result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
     }
+    let outcomes = result?;
     let mut files = Vec::with_capacity(outcomes.len());
     let mut delivered = Vec::with_capacity(outcomes.len());
     let mut channel_sites: BTreeMap<String, usize> = ChannelId::ALL
@@ -456,7 +446,7 @@ pub fn tag_tree_signed(
 fn publish(staging: &Path, output: &Path, single_file: bool) -> std::io::Result<()> {
     if single_file {
         match fs::hard_link(staging, output) {
-            Ok(()) => fs::remove_file(staging),
+            Ok(()) => Ok(()),
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Err(err),
             // A file system without hard links: check, then rename.
             Err(err) => match fs::symlink_metadata(output) {
