@@ -114,6 +114,15 @@ pub fn ruff() -> PathBuf {
     path
 }
 
+/// The recipients a verdict names, highest score first.
+pub fn named(verdict: &watermark_core::Verdict) -> Vec<&str> {
+    verdict
+        .accused
+        .iter()
+        .map(|c| c.recipient.as_str())
+        .collect()
+}
+
 /// A deterministic test key.
 pub fn test_key(seed: u8) -> OwnerKey {
     OwnerKey::from_seed([seed; 32])

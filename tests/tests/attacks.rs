@@ -7,7 +7,7 @@ use std::path::Path;
 use watermark_core::{
     scan_tree, score, tag_tree, ChannelId, CodeParams, Lang, NoProgress, TraceParams, WalkOptions,
 };
-use watermark_tests::{candidates, corpus, files_under, positions_kept, test_key};
+use watermark_tests::{candidates, corpus, files_under, named, positions_kept, test_key};
 
 /// Rename every identifier of a source file consistently (`x` -> `zz_x_`):
 /// a bijection on names, as an obfuscator or a refactoring would do.
@@ -82,11 +82,7 @@ fn consistent_renaming_of_every_identifier_keeps_the_trace() {
             scan_tree(&renamed, &key, WalkOptions::default(), &NoProgress).expect("scan");
         let (same, total) = positions_kept(&before, &after);
         let verdict = score(&after, &key, &all, &TraceParams::default());
-        let named: Vec<&str> = verdict
-            .accused
-            .iter()
-            .map(|c| c.recipient.as_str())
-            .collect();
+        let named = named(&verdict);
         println!(
             "{:<22} renamed: {same} of {total} positions kept, named {named:?} (log10 p {:.1})",
             project.name, verdict.candidates[0].log10_p_value
@@ -141,11 +137,7 @@ fn partial_leaks_are_traced_or_name_nobody_never_a_wrong_one() {
         let (evidence, _) =
             scan_tree(Path::new(&leak), &key, WalkOptions::default(), &NoProgress).expect("scan");
         let verdict = score(&evidence, &key, &all, &TraceParams::default());
-        let named: Vec<&str> = verdict
-            .accused
-            .iter()
-            .map(|c| c.recipient.as_str())
-            .collect();
+        let named = named(&verdict);
         println!(
             "{:<22} {leaked} files leaked, {} positions: named {named:?} (log10 p {:.1})",
             project.name, verdict.positions_observed, verdict.candidates[0].log10_p_value

@@ -10,7 +10,7 @@ use watermark_core::{
     render_source, rendered_value, score, tag_source, BiasDesign, CodeParams, Evidence, Lang,
     Recipient, TraceParams,
 };
-use watermark_tests::{candidates, corpus, sources, test_key};
+use watermark_tests::{candidates, corpus, named, sources, test_key};
 
 const PROJECT: &str = "tomlkit";
 
@@ -67,11 +67,7 @@ fn check_with(setup: &Setup, design: BiasDesign, attack: &str, copy: &BTreeMap<&
         ..TraceParams::default()
     };
     let verdict = score(&evidence, &setup.key, &setup.all, &params);
-    let named: Vec<&str> = verdict
-        .accused
-        .iter()
-        .map(|c| c.recipient.as_str())
-        .collect();
+    let named = named(&verdict);
     let colluders: Vec<&str> = setup.colluders.iter().map(Recipient::as_str).collect();
     let scores: Vec<String> = verdict
         .candidates

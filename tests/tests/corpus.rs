@@ -14,8 +14,8 @@ use watermark_core::{
     Lang, NoProgress, Recipient, SignOptions, TraceParams, WalkOptions,
 };
 use watermark_tests::{
-    candidates, copy_tree, corpus, files_under, format_in_place, not_fixed_points, positions_kept,
-    sources, test_key, tool, Project,
+    candidates, copy_tree, corpus, files_under, format_in_place, named, not_fixed_points,
+    positions_kept, sources, test_key, tool, Project,
 };
 
 const KEY_SEED: u8 = 11;
@@ -120,11 +120,7 @@ fn verbatim_copies_name_exactly_their_recipient_among_100() {
             mine.threshold,
             mine.log10_p_value
         );
-        let named: Vec<&str> = verdict
-            .accused
-            .iter()
-            .map(|c| c.recipient.as_str())
-            .collect();
+        let named = named(&verdict);
         if named != [recipient.as_str()] || mine.log10_p_value >= -9.0 {
             failures.push(format!(
                 "{}: named {named:?}, log10 p {:.1}",
@@ -400,11 +396,7 @@ fn a_reformatted_leak_is_still_traced() {
             kept += kept_here;
             total += total_here;
             let verdict = score(&after, &key, &all, &TraceParams::default());
-            let named: Vec<&str> = verdict
-                .accused
-                .iter()
-                .map(|c| c.recipient.as_str())
-                .collect();
+            let named = named(&verdict);
             println!(
                 "{lang} {:<22} after the formatter: named {named:?}, log10 p {:.1}",
                 project.name, verdict.candidates[0].log10_p_value
@@ -496,11 +488,7 @@ fn other_formatters_and_styles_keep_the_trace() {
         kept += kept_here;
         total += total_here;
         let verdict = score(&after, &key, &all, &TraceParams::default());
-        let named: Vec<&str> = verdict
-            .accused
-            .iter()
-            .map(|c| c.recipient.as_str())
-            .collect();
+        let named = named(&verdict);
         println!(
             "{:<22} {kept_here} of {total_here} positions kept, named {named:?} (log10 p {:.1})",
             project.name, verdict.candidates[0].log10_p_value
@@ -774,11 +762,7 @@ fn item_order_alone_traces_projects_of_2000_lines() {
             count(ChannelId::BlankLines),
             mine.log10_p_value
         );
-        let named: Vec<&str> = verdict
-            .accused
-            .iter()
-            .map(|c| c.recipient.as_str())
-            .collect();
+        let named = named(&verdict);
         assert!(
             named.is_empty() || named == [recipient.as_str()],
             "{}: named {named:?}",

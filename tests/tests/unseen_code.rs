@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use watermark_core::{
     scan_tree, score, tag_tree, CodeParams, NoProgress, TraceParams, WalkOptions,
 };
-use watermark_tests::{black, candidates, copy_tree, corpus, files_under, test_key, tool};
+use watermark_tests::{black, candidates, copy_tree, corpus, files_under, named, test_key, tool};
 
 const KEY_SEED: u8 = 23;
 
@@ -250,11 +250,7 @@ fn tagged_formatters_behave_exactly_as_the_originals() {
         score(&evidence, &key, &all, &TraceParams::default())
     };
     let verdict = trace(&leak);
-    let named: Vec<&str> = verdict
-        .accused
-        .iter()
-        .map(|c| c.recipient.as_str())
-        .collect();
+    let named = named(&verdict);
     println!(
         "black-formatted leak: {} positions, named {named:?}, log10 p {:.1}",
         verdict.positions_observed, verdict.candidates[0].log10_p_value

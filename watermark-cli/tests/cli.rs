@@ -45,6 +45,19 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// `watermark tag --key KEY --recipient RECIPIENT SRC OUT`.
+fn tag(key: &Path, recipient: &str, src: &Path, out: &Path) -> Output {
+    watermark(&[
+        "tag",
+        "--key",
+        s(key),
+        "--recipient",
+        recipient,
+        s(src),
+        s(out),
+    ])
+}
+
 fn keygen(dir: &Path) -> PathBuf {
     let key = dir.join("owner.key");
     let out = watermark(&["keygen", "--out", s(&key)]);
@@ -98,15 +111,7 @@ fn an_openssl_generated_key_is_accepted() {
         .output()
         .expect("openssl");
     assert!(gen.status.success());
-    let out = watermark(&[
-        "tag",
-        "--key",
-        s(&key),
-        "--recipient",
-        "acme",
-        s(&sample()),
-        s(&dir.path().join("copy")),
-    ]);
+    let out = tag(&key, "acme", &sample(), &dir.path().join("copy"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
@@ -120,15 +125,7 @@ fn a_corrupt_or_missing_key_is_a_clear_error() {
     )
     .expect("write");
     for key in [bad, dir.path().join("missing.key")] {
-        let out = watermark(&[
-            "tag",
-            "--key",
-            s(&key),
-            "--recipient",
-            "acme",
-            s(&sample()),
-            s(&dir.path().join("o")),
-        ]);
+        let out = tag(&key, "acme", &sample(), &dir.path().join("o"));
         assert_eq!(code(&out), 2);
         assert!(
             stderr(&out).contains(s(&key)),
@@ -145,15 +142,7 @@ fn tag_then_trace_names_the_recipient_with_the_json_contract() {
     let key = keygen(dir.path());
     let before = snapshot(&sample());
     let copy = dir.path().join("copy");
-    let out = watermark(&[
-        "tag",
-        "--key",
-        s(&key),
-        "--recipient",
-        "globex",
-        s(&sample()),
-        s(&copy),
-    ]);
+    let out = tag(&key, "globex", &sample(), &copy);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(snapshot(&sample()), before, "tag wrote into its input");
     let trace = watermark(&[
@@ -221,15 +210,7 @@ fn tag_refuses_to_write_inside_its_input_or_over_anything() {
     )
     .expect("write");
     let before = snapshot(&input);
-    let inside = watermark(&[
-        "tag",
-        "--key",
-        s(&key),
-        "--recipient",
-        "acme",
-        s(&input),
-        s(&input.join("out")),
-    ]);
+    let inside = tag(&key, "acme", &input, &input.join("out"));
     assert_eq!(code(&inside), 2);
     assert!(
         stderr(&inside).contains("inside input"),
@@ -239,15 +220,7 @@ fn tag_refuses_to_write_inside_its_input_or_over_anything() {
     let existing = dir.path().join("existing");
     fs::create_dir(&existing).expect("mkdir");
     fs::write(existing.join("keep.txt"), "precious").expect("write");
-    let over = watermark(&[
-        "tag",
-        "--key",
-        s(&key),
-        "--recipient",
-        "acme",
-        s(&input),
-        s(&existing),
-    ]);
+    let over = tag(&key, "acme", &input, &existing);
     assert_eq!(code(&over), 2);
     assert!(
         stderr(&over).contains("already exists"),
@@ -284,15 +257,7 @@ fn per_file_problems_are_reported_with_file_and_position_and_the_run_goes_on() {
         "def f():\n    a = 1\n    b = 2\n    return a + b\n",
     )
     .expect("write");
-    let out = watermark(&[
-        "tag",
-        "--key",
-        s(&key),
-        "--recipient",
-        "acme",
-        s(&input),
-        s(&dir.path().join("out")),
-    ]);
+    let out = tag(&key, "acme", &input, &dir.path().join("out"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("broken.py: syntax error at 4:"), "{err}");
@@ -529,7 +494,7 @@ fn receipts_are_never_overwritten_or_delivered() {
     let existing = dir.path().join("r.json");
     fs::write(&existing, "keep").expect("write");
     let out = dir.path().join("out");
-    let tag = |receipt: &Path| {
+    let tag_with_receipt = |receipt: &Path| {
         watermark(&[
             "tag",
             "--key",
@@ -542,7 +507,7 @@ fn receipts_are_never_overwritten_or_delivered() {
             s(&out),
         ])
     };
-    let over = tag(&existing);
+    let over = tag_with_receipt(&existing);
     assert_eq!(code(&over), 2);
     assert!(
         stderr(&over).contains("already exists"),
@@ -550,7 +515,7 @@ fn receipts_are_never_overwritten_or_delivered() {
         stderr(&over)
     );
     assert_eq!(fs::read_to_string(&existing).expect("kept"), "keep");
-    let inside = tag(&out.join("receipt.json"));
+    let inside = tag_with_receipt(&out.join("receipt.json"));
     assert_eq!(code(&inside), 2);
     assert!(
         stderr(&inside).contains("inside the delivered tree"),
@@ -728,15 +693,7 @@ fn archives_stdin_and_evidence_shards_give_the_tree_verdict() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = keygen(dir.path());
     let copy = dir.path().join("copy");
-    let tagged = watermark(&[
-        "tag",
-        "--key",
-        s(&key),
-        "--recipient",
-        "globex",
-        s(&sample()),
-        s(&copy),
-    ]);
+    let tagged = tag(&key, "globex", &sample(), &copy);
     assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
     let who = "acme,globex,initech,umbrella,hooli";
     let trace = |suspect: &Path| -> serde_json::Value {
@@ -870,15 +827,7 @@ fn the_html_report_renders_the_verdict_in_a_real_browser() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = keygen(dir.path());
     let copy = dir.path().join("copy");
-    let tagged = watermark(&[
-        "tag",
-        "--key",
-        s(&key),
-        "--recipient",
-        "initech",
-        s(&sample()),
-        s(&copy),
-    ]);
+    let tagged = tag(&key, "initech", &sample(), &copy);
     assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
     let report = watermark(&[
         "trace",
@@ -984,15 +933,7 @@ fn hostile_suspects_are_read_or_refused_never_silently_dropped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = keygen(dir.path());
     let copy = dir.path().join("copy");
-    let tagged = watermark(&[
-        "tag",
-        "--key",
-        s(&key),
-        "--recipient",
-        "globex",
-        s(&sample()),
-        s(&copy),
-    ]);
+    let tagged = tag(&key, "globex", &sample(), &copy);
     assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
     let trace = |suspect: &Path, extra: &[&str]| -> Output {
         let mut args = vec![
@@ -1104,24 +1045,13 @@ with zipfile.ZipFile("nested.zip", "w") as z:
     // A delivery that cannot be recorded (a receipt cannot name a file
     // whose name holds a control character) leaves no output behind.
     let out_odd = dir.path().join("out-odd");
-    let tag = |from: &Path, to: &Path| {
-        watermark(&[
-            "tag",
-            "--key",
-            s(&key),
-            "--recipient",
-            "acme",
-            s(from),
-            s(to),
-        ])
-    };
-    let refused = tag(&odd, &out_odd);
+    let refused = tag(&key, "acme", &odd, &out_odd);
     assert_eq!(code(&refused), 2, "{}", stderr(&refused));
     assert!(stderr(&refused).contains("removed"), "{}", stderr(&refused));
     assert!(!out_odd.exists());
     // Tagging a tree with a FIFO in it neither blocks nor delivers it.
     fs::remove_file(odd.join("x\nverdict: initech.py")).expect("rm");
-    let tagged = tag(&odd, &out_odd);
+    let tagged = tag(&key, "acme", &odd, &out_odd);
     assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
     assert!(stderr(&tagged).contains("zz.py: cannot read: not a regular file"));
     assert!(!out_odd.join("zz.py").exists());
