@@ -155,6 +155,9 @@ pub(crate) struct Parsed<'a> {
     /// definition order (`None`: it cannot); computed on first use by the
     /// item-order channel.
     pub class_verdicts: std::cell::OnceCell<std::collections::HashMap<String, Option<String>>>,
+    /// Every normalized token of the file, built on the first token
+    /// window asked for (`None` for a text too long to index).
+    tokens: std::cell::OnceCell<Option<FileTokens>>,
 }
 
 impl std::fmt::Debug for Parsed<'_> {
@@ -223,10 +226,15 @@ fn parse_with<'a>(lang: Lang, text: &'a str, old: Option<&Tree>) -> Result<Parse
         tree,
         kinds: Kinds::of(lang),
         class_verdicts: std::cell::OnceCell::new(),
+        tokens: std::cell::OnceCell::new(),
     })
 }
 
 impl Parsed<'_> {
+    fn file_tokens(&self) -> Option<&FileTokens> {
+        self.tokens.get_or_init(|| FileTokens::new(self)).as_ref()
+    }
+
     /// The first ERROR or MISSING node, as a 1-based line and column.
     pub(crate) fn first_error(&self) -> Option<(usize, usize)> {
         let root = self.tree.root_node();
@@ -309,14 +317,41 @@ fn finish_subtree<'t>(
     }
 }
 
+/// A normalized token: `(normalized hash, is identifier)`.
+pub(crate) type Token = (u64, bool);
+
 /// A node's normalized tokens for a locator: all of them when there are at
 /// most `2 * window`, else the first and last `window`. Tokens are the
 /// node's leaves with comments dropped, literals one token each with
 /// quotes, escapes, whitespace and case removed, and the punctuation
 /// formatters add or drop freely (`( ) , { } ;`) skipped; each is
-/// `(normalized hash, is identifier)`. Only the ends of the node are
-/// visited.
-pub(crate) fn token_window(parsed: &Parsed<'_>, node: Node<'_>, window: usize) -> Vec<(u64, bool)> {
+/// `(normalized hash, is identifier)`.
+pub(crate) fn token_window<'p>(
+    parsed: &'p Parsed<'_>,
+    node: Node<'_>,
+    window: usize,
+) -> Window<'p> {
+    if let Some(range) = parsed.file_tokens().and_then(|t| t.range(node)) {
+        let tokens = &parsed.file_tokens().expect("indexed").tokens[range];
+        let found = if tokens.len() > 2 * window {
+            Window::Slices(&tokens[..window], &tokens[tokens.len() - window..])
+        } else {
+            Window::Slices(tokens, &[])
+        };
+        // Debug builds (the test suite over the corpus, the fuzz target)
+        // check the list against a walk of the node's own subtree.
+        debug_assert_eq!(
+            found.parts().concat(),
+            walked_window(parsed, node, window),
+            "token list and subtree walk disagree"
+        );
+        return found;
+    }
+    Window::Owned(walked_window(parsed, node, window))
+}
+
+/// [`token_window`] by walking the ends of `node`'s subtree.
+fn walked_window(parsed: &Parsed<'_>, node: Node<'_>, window: usize) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(2 * window + 1);
     collect_tokens(parsed, node, false, 2 * window + 1, None, &mut tokens);
     if tokens.len() > 2 * window {
@@ -328,46 +363,160 @@ pub(crate) fn token_window(parsed: &Parsed<'_>, node: Node<'_>, window: usize) -
     tokens
 }
 
+/// The tokens of a window: borrowed from the file's token list, or
+/// collected from the node's subtree (a node the list cannot answer for).
+#[derive(Debug)]
+pub(crate) enum Window<'p> {
+    Slices(&'p [Token], &'p [Token]),
+    Owned(Vec<Token>),
+}
+
+impl Window<'_> {
+    fn parts(&self) -> [&[Token]; 2] {
+        match self {
+            Window::Slices(head, tail) => [head, tail],
+            Window::Owned(tokens) => [tokens, &[]],
+        }
+    }
+}
+
 /// Up to `limit` normalized tokens from the start of `node`, leaving out
 /// the subtree `skip` (an item's body, for its header).
-pub(crate) fn head_tokens(
-    parsed: &Parsed<'_>,
+pub(crate) fn head_tokens<'p>(
+    parsed: &'p Parsed<'_>,
     node: Node<'_>,
     limit: usize,
-    skip: Option<Node<'_>>,
-) -> Vec<(u64, bool)> {
+    skip: Node<'_>,
+) -> Window<'p> {
+    if let Some(file) = parsed.file_tokens() {
+        if let (Some(range), Some(skipped)) = (file.range(node), file.range(skip)) {
+            // The skipped subtree's tokens are one run inside the node's.
+            let inside = |i: usize| i.clamp(range.start, range.end);
+            let head = &file.tokens[range.start..inside(skipped.start)];
+            let tail = &file.tokens[inside(skipped.end)..range.end];
+            let head = &head[..head.len().min(limit)];
+            let tail = &tail[..tail.len().min(limit - head.len())];
+            let found = Window::Slices(head, tail);
+            debug_assert_eq!(
+                found.parts().concat(),
+                walked_head(parsed, node, limit, skip),
+                "token list and subtree walk disagree"
+            );
+            return found;
+        }
+    }
+    Window::Owned(walked_head(parsed, node, limit, skip))
+}
+
+/// [`head_tokens`] by walking `node`'s subtree.
+fn walked_head(parsed: &Parsed<'_>, node: Node<'_>, limit: usize, skip: Node<'_>) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(limit);
-    collect_tokens(
-        parsed,
-        node,
-        false,
-        limit,
-        skip.map(|n| n.id()),
-        &mut tokens,
-    );
+    collect_tokens(parsed, node, false, limit, Some(skip.id()), &mut tokens);
     tokens
+}
+
+/// Every normalized token of a file in order, with its byte range, from
+/// one walk of the tree: a window is then two binary searches instead of
+/// a walk of the node's ends (which cost a fifth of a scan).
+#[derive(Debug)]
+struct FileTokens {
+    kinds: &'static Kinds,
+    /// Byte range of each token.
+    spans: Vec<(u32, u32)>,
+    tokens: Vec<Token>,
+    /// Subtrees the walk did not enter that have children (comments,
+    /// literals): `(start, end, node id)`, sorted and disjoint. A node
+    /// inside one is answered by walking its own subtree.
+    unentered: Vec<(u32, u32, usize)>,
+}
+
+impl FileTokens {
+    /// Walk the whole tree once, with `collect_tokens`' rules.
+    fn new(parsed: &Parsed<'_>) -> Option<FileTokens> {
+        let mut file = FileTokens::builder(parsed)?;
+        parsed.walk(|node| file.enter(parsed.text, node), |_| {});
+        Some(file)
+    }
+
+    /// An empty list to fill by calling [`FileTokens::enter`] on every node
+    /// of a preorder walk; `None` for a text whose offsets overflow `u32`.
+    fn builder(parsed: &Parsed<'_>) -> Option<FileTokens> {
+        u32::try_from(parsed.text.len()).ok()?;
+        Some(FileTokens {
+            kinds: parsed.kinds,
+            spans: Vec::new(),
+            tokens: Vec::new(),
+            unentered: Vec::new(),
+        })
+    }
+    /// List `node` if it is a token; whether the walk should descend.
+    fn enter(&mut self, text: &str, node: Node<'_>) -> bool {
+        let kinds = self.kinds;
+        let id = node.kind_id();
+        let children = node.child_count() > 0;
+        let skip = kinds.comment.contains(id) || !children && node.is_extra();
+        let literal = kinds.literal.contains(id);
+        let token = !skip && (literal || !children);
+        let descend = !skip && !token;
+        if descend {
+            return true;
+        }
+        let (start, end) = (node.start_byte(), node.end_byte());
+        // In range: the builder checked that the text's length fits.
+        let offset = |byte: usize| byte as u32;
+        if token && start < end && !kinds.ignorable_tokens.contains(id) {
+            let raw = text.get(start..end).unwrap_or_default();
+            self.spans.push((offset(start), offset(end)));
+            self.tokens
+                .push((normalized_hash(raw, literal), kinds.identifier.contains(id)));
+        }
+        if children && start < end {
+            self.unentered.push((offset(start), offset(end), node.id()));
+        }
+        false
+    }
+
+    /// The index range of `node`'s tokens, or `None` when the walk did not
+    /// enter the node (it lies inside a comment or a literal).
+    fn range(&self, node: Node<'_>) -> Option<std::ops::Range<usize>> {
+        let (start, end) = (
+            u32::try_from(node.start_byte()).ok()?,
+            u32::try_from(node.end_byte()).ok()?,
+        );
+        let before = self.unentered.partition_point(|&(s, _, _)| s <= start);
+        if let Some(&(_, e, id)) = before.checked_sub(1).map(|i| &self.unentered[i]) {
+            if end <= e && id != node.id() {
+                return None;
+            }
+        }
+        let first = self.spans.partition_point(|&(s, _)| s < start);
+        let last = self.spans.partition_point(|&(_, e)| e <= end);
+        Some(first..last.max(first))
+    }
 }
 
 /// Feed token windows to a locator hasher. Identifiers are fed as their
 /// order of first appearance in `names` (shared by all windows of one
 /// locator), so a consistent renaming does not move the locator.
-pub(crate) fn feed_tokens(
-    tokens: &[(u64, bool)],
-    names: &mut Vec<u64>,
-    hasher: &mut LocatorHasher,
-) {
-    hasher.update(&[0xff]);
-    for &(hash, identifier) in tokens {
+pub(crate) fn feed_tokens(window: &Window<'_>, names: &mut Vec<u64>, hasher: &mut LocatorHasher) {
+    // One update for the whole window: each call into the hasher costs
+    // more than the few bytes a token adds.
+    let mut bytes =
+        Vec::with_capacity(1 + 8 * window.parts().iter().map(|p| p.len()).sum::<usize>());
+    bytes.push(0xff);
+    for &(hash, identifier) in window.parts().into_iter().flatten() {
         if identifier {
             let index = names.iter().position(|&n| n == hash).unwrap_or_else(|| {
                 names.push(hash);
                 names.len() - 1
             });
-            hasher.update(&[0xfd]).update(&(index as u32).to_le_bytes());
+            bytes.push(0xfd);
+            bytes.extend_from_slice(&(index as u32).to_le_bytes());
         } else {
-            hasher.update(&hash.to_le_bytes());
+            bytes.extend_from_slice(&hash.to_le_bytes());
         }
     }
+    hasher.update(&bytes);
 }
 
 /// Append up to `limit` tokens of `node`'s subtree to `out`, from its start
@@ -441,7 +590,15 @@ fn normalized_hash(raw: &str, literal: bool) -> u64 {
             _ => raw,
         };
         for c in raw.chars() {
-            if c.is_whitespace() || matches!(c, '"' | '\'' | '\\') {
+            if c.is_ascii() {
+                // The common case, byte for byte what the loop below gives.
+                let b = c as u8;
+                if !b.is_ascii_whitespace() && b != 0x0b && !matches!(b, b'"' | b'\'' | b'\\') {
+                    feed(b.to_ascii_lowercase());
+                }
+                continue;
+            }
+            if c.is_whitespace() {
                 continue;
             }
             for lower in c.to_lowercase() {
@@ -455,16 +612,34 @@ fn normalized_hash(raw: &str, literal: bool) -> u64 {
     hash
 }
 
-/// The nodes channels start from, found in one walk that never descends
-/// into a node on a single line (it cannot hold a gap between lines), a
-/// comment, a literal or an opaque subtree: walking every node costs a
-/// sizeable fraction of parsing.
+/// The nodes channels start from, found in the walk that lists the file's
+/// tokens, never below a node on a single line (it cannot hold a gap
+/// between lines), a comment, a literal or an opaque subtree.
 pub(crate) struct Index<'t> {
     /// Body nodes (statement and item lists), in preorder.
     pub bodies: Vec<Node<'t>>,
+    /// For each body, its ancestors from the parent up (at most
+    /// [`ANCESTORS`]): `Node::parent` walks down from the root each time.
+    pub ancestors: Vec<Vec<Node<'t>>>,
+    /// For each body, its children as the walk met them (comments and
+    /// anonymous nodes too, as `Node::children` lists them).
+    children: Vec<Vec<Node<'t>>>,
+    /// Each body's position in `bodies`, by node id.
+    slots: std::collections::HashMap<usize, usize>,
     /// Start bytes of the kinds in `blank_exclude_before_containing`,
     /// sorted.
     pub containing_starts: Vec<usize>,
+}
+
+impl<'t> Index<'t> {
+    /// The children of `body`: as the walk met them if it is one of
+    /// `bodies` (`Node::children` would walk them again), else walked.
+    pub(crate) fn children(&self, body: Node<'t>) -> std::borrow::Cow<'_, [Node<'t>]> {
+        match self.slots.get(&body.id()) {
+            Some(&slot) => std::borrow::Cow::Borrowed(&self.children[slot]),
+            None => std::borrow::Cow::Owned(body.children(&mut body.walk()).collect()),
+        }
+    }
 }
 
 impl std::fmt::Debug for Index<'_> {
@@ -476,14 +651,40 @@ impl std::fmt::Debug for Index<'_> {
 }
 
 /// Build the [`Index`] of a parsed file.
+/// How many ancestors [`Index::ancestors`] keeps.
+pub(crate) const ANCESTORS: usize = 4;
+
 pub(crate) fn index<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
     let kinds = parsed.kinds;
     let mut index = Index {
         bodies: Vec::new(),
+        ancestors: Vec::new(),
+        children: Vec::new(),
+        slots: std::collections::HashMap::new(),
         containing_starts: Vec::new(),
     };
+    // The nodes from the root down to the one visited, each with its slot
+    // in `index.bodies` if it is listed there.
+    let path: std::cell::RefCell<Vec<(Node<'t>, Option<usize>)>> = std::cell::RefCell::default();
+    // The same walk lists the file's tokens (it must visit every node for
+    // them), so the index only skips the nodes under `blocker`, the
+    // outermost node it would not descend into.
+    let mut tokens = FileTokens::builder(parsed);
+    let blocker = std::cell::Cell::new(None);
     parsed.walk(
         |node| {
+            let mut path = path.borrow_mut();
+            if let Some(&(_, Some(slot))) = path.last() {
+                index.children[slot].push(node);
+            }
+            let descend = match tokens.as_mut() {
+                Some(tokens) => tokens.enter(parsed.text, node),
+                None => true,
+            };
+            if blocker.get().is_some() {
+                path.push((node, None));
+                return descend;
+            }
             let id = node.kind_id();
             if kinds.blank_exclude_before_containing.contains(id) {
                 index.containing_starts.push(node.start_byte());
@@ -494,15 +695,33 @@ pub(crate) fn index<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
                 || kinds.comment.contains(id)
                 || kinds.literal.contains(id)
             {
-                return false;
+                if descend {
+                    blocker.set(Some(node.id()));
+                }
+                path.push((node, None));
+                return descend;
             }
+            let mut slot = None;
             if kinds.body.contains(id) {
+                slot = Some(index.bodies.len());
+                index.slots.insert(node.id(), index.bodies.len());
                 index.bodies.push(node);
+                let ancestors = path.iter().rev().take(ANCESTORS).map(|&(n, _)| n).collect();
+                index.ancestors.push(ancestors);
+                index.children.push(Vec::new());
             }
+            path.push((node, slot));
             true
         },
-        |_| {},
+        |node| {
+            path.borrow_mut().pop();
+            if blocker.get() == Some(node.id()) {
+                blocker.set(None);
+            }
+        },
     );
+    // Only this function sets it; a window asked for before it built its own.
+    let _ = parsed.tokens.set(tokens);
     index
 }
 
@@ -625,19 +844,22 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
 /// the edits are visited. Debug builds check the equivalence every time.
 pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swap]) -> bool {
     let kinds = original.kinds;
-    let is_leaf = |n: Node<'_>| kinds.literal.contains(n.kind_id()) || n.child_count() == 0;
     let by_parent = swaps_by_parent(swaps);
     let mut stack = vec![(original.tree.root_node(), new.tree.root_node())];
     let (mut cursor_a, mut cursor_b) = (original.tree.walk(), new.tree.walk());
     let (mut kids_a, mut kids_b) = (Vec::new(), Vec::new());
     while let Some((a, b)) = stack.pop() {
-        if a.kind_id() != b.kind_id()
-            || a.is_missing() != b.is_missing()
-            || is_leaf(a) != is_leaf(b)
-        {
+        // Each property read once: this loop visits most nodes of a file.
+        let kind = a.kind_id();
+        if kind != b.kind_id() {
             return false;
         }
-        if is_leaf(a) {
+        let literal = kinds.literal.contains(kind);
+        let leaf = literal || a.child_count() == 0;
+        if leaf != (literal || b.child_count() == 0) || a.is_missing() != b.is_missing() {
+            return false;
+        }
+        if leaf {
             let text_a = original.text.get(a.start_byte()..a.end_byte());
             let text_b = new.text.get(b.start_byte()..b.end_byte());
             if text_a != text_b {
@@ -793,5 +1015,45 @@ impl<'t> Digest<'t> {
         self.residue(self.text.len());
         self.hasher.update(&self.buffer);
         self.hasher.finalize()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalized_hash;
+
+    /// The byte-at-a-time path `normalized_hash` takes for ASCII gives
+    /// exactly what the general per-character path gives.
+    #[test]
+    fn ascii_fast_path_matches_the_general_path() {
+        fn general(raw: &str) -> u64 {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            for c in raw.chars() {
+                if c.is_whitespace() || matches!(c, '"' | '\'' | '\\') {
+                    continue;
+                }
+                for lower in c.to_lowercase() {
+                    let mut buf = [0u8; 4];
+                    for b in lower.encode_utf8(&mut buf).bytes() {
+                        hash ^= u64::from(b);
+                        hash = hash.wrapping_mul(0x0100_0000_01b3);
+                    }
+                }
+            }
+            hash
+        }
+        for b in 0u8..=0x7f {
+            let one = (b as char).to_string();
+            let raw = format!("x{one}Y{one}");
+            assert_eq!(normalized_hash(&raw, true), general(&raw), "byte {b:#04x}");
+        }
+        for raw in [
+            "\"A b\\n\"",
+            "'Ünïcödé ÀB'\u{a0}\u{2003}",
+            "r#\"x\"#",
+            "0xFF_u8",
+        ] {
+            assert_eq!(normalized_hash(raw, true), general(raw), "{raw}");
+        }
     }
 }

@@ -40,6 +40,7 @@ impl Channel for BlankLines {
                 parsed,
                 prf,
                 body,
+                &index.children(body),
                 &index.containing_starts,
                 units,
                 &mut found,
@@ -54,6 +55,7 @@ fn body_sites(
     parsed: &Parsed<'_>,
     prf: &Prf,
     body: Node<'_>,
+    children: &[Node<'_>],
     containing_starts: &[usize],
     units: &Units,
     out: &mut Vec<Site>,
@@ -63,11 +65,9 @@ fn body_sites(
     let Some(class) = table.body_kinds.iter().position(|&k| k == body.kind()) else {
         return;
     };
-    let mut cursor = body.walk();
-    let mut windows = WindowCache::new(units);
     let mut prev: Option<Node<'_>> = None;
     let mut comments: Vec<Node<'_>> = Vec::new();
-    for child in body.children(&mut cursor) {
+    for &child in children {
         if kinds.comment.contains(child.kind_id()) {
             comments.push(child);
             continue;
@@ -79,8 +79,7 @@ fn body_sites(
         }
         if let Some(a) = prev {
             if eligible(parsed, a, child, containing_starts) {
-                if let Some(site) = gap_site(parsed, prf, class, a, child, &comments, &mut windows)
-                {
+                if let Some(site) = gap_site(parsed, prf, class, a, child, &comments, units) {
                     out.push(site);
                 }
             }
@@ -129,7 +128,7 @@ fn gap_site(
     a: Node<'_>,
     b: Node<'_>,
     comments: &[Node<'_>],
-    windows: &mut WindowCache<'_>,
+    units: &Units,
 ) -> Option<Site> {
     let text = parsed.text.as_bytes();
     let mut line_end = line_end_after(text, a.end_byte());
@@ -209,8 +208,8 @@ fn gap_site(
     hasher.update(&[ChannelId::BlankLines as u8]);
     hasher.update(parsed.lang.table().body_kinds[class].as_bytes());
     let mut names = Vec::new();
-    windows.feed(parsed, a, &mut names, &mut hasher);
-    windows.feed(parsed, b, &mut names, &mut hasher);
+    feed_statement(parsed, units, a, &mut names, &mut hasher);
+    feed_statement(parsed, units, b, &mut names, &mut hasher);
     Some(Site {
         channel: ChannelId::BlankLines,
         locator: hasher.finish(),
@@ -222,48 +221,21 @@ fn gap_site(
     })
 }
 
-/// The token window of the statement last asked for: consecutive sites
-/// share a statement (the `b` of one gap is the `a` of the next).
-struct WindowCache<'u> {
-    /// Stable identities of nodes that moves change (hashed instead).
-    units: &'u Units,
-    node_id: Option<usize>,
-    tokens: std::rc::Rc<Vec<(u64, bool)>>,
-}
-
-impl<'u> WindowCache<'u> {
-    fn new(units: &'u Units) -> Self {
-        WindowCache {
-            units,
-            node_id: None,
-            tokens: std::rc::Rc::default(),
+/// Hash a statement next to a gap into a locator: by its stable identity
+/// when moves can change it or its neighbours (the site is then the same
+/// whichever way they went), else by its token window.
+fn feed_statement(
+    parsed: &Parsed<'_>,
+    units: &Units,
+    node: Node<'_>,
+    names: &mut Vec<u64>,
+    hasher: &mut crate::code::prf::LocatorHasher,
+) {
+    match units.get(node) {
+        Some(unit) => {
+            hasher.update(&[0xfc]).update(&unit.0);
         }
-    }
-
-    /// Hash `node` into a locator: by its stable identity when moves can
-    /// change it or its neighbours (the site is then the same whichever
-    /// way they went), else by its token window.
-    fn feed(
-        &mut self,
-        parsed: &Parsed<'_>,
-        node: Node<'_>,
-        names: &mut Vec<u64>,
-        hasher: &mut crate::code::prf::LocatorHasher,
-    ) {
-        match self.units.get(node) {
-            Some(unit) => {
-                hasher.update(&[0xfc]).update(&unit.0);
-            }
-            None => feed_tokens(&self.get(parsed, node), names, hasher),
-        }
-    }
-
-    fn get(&mut self, parsed: &Parsed<'_>, node: Node<'_>) -> std::rc::Rc<Vec<(u64, bool)>> {
-        if self.node_id != Some(node.id()) {
-            self.node_id = Some(node.id());
-            self.tokens = std::rc::Rc::new(token_window(parsed, node, WINDOW));
-        }
-        self.tokens.clone()
+        None => feed_tokens(&token_window(parsed, node, WINDOW), names, hasher),
     }
 }
 

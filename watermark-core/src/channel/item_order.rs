@@ -61,7 +61,16 @@ impl Channel for ItemOrder {
         let mut found = Vec::new();
         for_each_group(parsed, index, |body, parent_refusal| {
             if parent_refusal.is_none() {
-                group_sites(parsed, prf, body, units, &mut found, &mut Vec::new());
+                let children = index.children(body);
+                group_sites(
+                    parsed,
+                    prf,
+                    body,
+                    &children,
+                    units,
+                    &mut found,
+                    &mut Vec::new(),
+                );
             }
         });
         found.sort_by_key(|site: &Site| site.byte_offset);
@@ -78,6 +87,7 @@ impl Channel for ItemOrder {
                 parsed,
                 prf,
                 body,
+                &index.children(body),
                 &mut Units::default(),
                 &mut Vec::new(),
                 out,
@@ -102,15 +112,21 @@ fn for_each_group<'t>(
     // order, by node id (one pass over each group's children).
     let mut outer_markers: std::collections::HashMap<usize, String> =
         std::collections::HashMap::new();
-    for &body in &index.bodies {
-        let parent = body.parent();
+    for (&body, ancestors) in index.bodies.iter().zip(&index.ancestors) {
+        let parent = ancestors.first().copied();
         let allowed = order.bodies.iter().any(|&(kind, parents)| {
             kind == body.kind()
                 && (parents.is_empty() || parent.is_some_and(|p| parents.contains(&p.kind())))
         });
         // Only in the root or in a member of another group: never inside a
-        // function, whose identity could then change with the order.
-        let enclosing = parent.and_then(|item| enclosing_body(parsed, item));
+        // function, whose identity could then change with the order. The
+        // body the parent item stands in is its own parent, or a few steps
+        // up through a wrapper (a decorated definition).
+        let enclosing = ancestors
+            .iter()
+            .skip(1)
+            .find(|node| parsed.kinds.body.contains(node.kind_id()))
+            .copied();
         let nested_in_group = match parent {
             None => true,
             Some(_) => enclosing.is_some_and(|b| groups.contains(&b.id())),
@@ -132,7 +148,7 @@ fn for_each_group<'t>(
         if refusal.is_some() {
             fixed.push(body.id());
         }
-        note_outer_markers(parsed, body, &mut outer_markers);
+        note_outer_markers(parsed, &index.children(body), &mut outer_markers);
         f(body, refusal);
     }
 }
@@ -141,13 +157,12 @@ fn for_each_group<'t>(
 /// attribute) that is not pure on a container, that marker's name.
 fn note_outer_markers(
     parsed: &Parsed<'_>,
-    body: Node<'_>,
+    children: &[Node<'_>],
     out: &mut std::collections::HashMap<usize, String>,
 ) {
     let order = &parsed.lang.table().order;
     let mut pending: Option<&str> = None;
-    let mut cursor = body.walk();
-    for child in body.children(&mut cursor) {
+    for &child in children {
         if order.marker_kinds.contains(&child.kind()) {
             if pending.is_none() && !is_pure_container_marker(parsed, child) {
                 pending = Some(marker_name(parsed, child));
@@ -317,19 +332,6 @@ fn class_hook<'t>(parsed: &Parsed<'t>, class: Node<'_>) -> Option<&'t str> {
     hook
 }
 
-/// The body an item stands in: its parent, or its grandparent through a
-/// wrapper (a decorated definition). `None` past a few steps.
-fn enclosing_body<'t>(parsed: &Parsed<'_>, item: Node<'t>) -> Option<Node<'t>> {
-    let mut node = item.parent()?;
-    for _ in 0..3 {
-        if parsed.kinds.body.contains(node.kind_id()) {
-            return Some(node);
-        }
-        node = node.parent()?;
-    }
-    None
-}
-
 /// Why a body's parent (a class) makes definition order observable: an
 /// order-sensitive base, keyword or decorator.
 fn order_sensitive_parent(
@@ -434,19 +436,19 @@ enum Entry<'t> {
 
 /// The sites of one body (appended to `sites`) and why the rest is fixed
 /// (appended to `refusals`).
-fn group_sites(
-    parsed: &Parsed<'_>,
+fn group_sites<'t>(
+    parsed: &Parsed<'t>,
     prf: &Prf,
-    body: Node<'_>,
+    body: Node<'t>,
+    children: &[Node<'t>],
     units: &mut Units,
     sites: &mut Vec<Site>,
     refusals: &mut Vec<Refusal>,
 ) {
-    let entries = entries(parsed, prf, body, units, refusals);
+    let entries = entries(parsed, prf, children, units, refusals);
     // Containers, movable or not, are identified by what does not move
     // inside them.
-    let mut cursor = body.walk();
-    for child in body.named_children(&mut cursor) {
+    for &child in children.iter().filter(|c| c.is_named()) {
         if container_body(parsed, child).is_some() {
             let id = stable_id(parsed, prf, child, 0, units);
             units.register(child, id);
@@ -507,7 +509,7 @@ fn group_sites(
     }
     flush(&mut stretch, units, sites, refusals);
     if !parsed.lang.table().order.unordered_marker_lists.is_empty() {
-        marker_list_sites(parsed, prf, body, units, sites);
+        marker_list_sites(parsed, prf, children, units, sites);
     }
 }
 
@@ -519,14 +521,13 @@ fn group_sites(
 fn marker_list_sites(
     parsed: &Parsed<'_>,
     prf: &Prf,
-    body: Node<'_>,
+    children: &[Node<'_>],
     units: &mut Units,
     sites: &mut Vec<Site>,
 ) {
     let order = &parsed.lang.table().order;
     let text = parsed.text;
-    let mut cursor = body.walk();
-    let children: Vec<Node<'_>> = body.named_children(&mut cursor).collect();
+    let children: Vec<Node<'_>> = children.iter().copied().filter(|c| c.is_named()).collect();
     for (i, &marker) in children.iter().enumerate() {
         if !order.marker_kinds.contains(&marker.kind()) {
             continue;
@@ -660,7 +661,7 @@ fn single_allowed<'t>(text: &str, tokens: &[Node<'t>], allowed: &[&str]) -> Opti
 fn entries<'t>(
     parsed: &Parsed<'t>,
     prf: &Prf,
-    body: Node<'t>,
+    children: &[Node<'t>],
     units: &mut Units,
     refusals: &mut Vec<Refusal>,
 ) -> Vec<Entry<'t>> {
@@ -668,8 +669,7 @@ fn entries<'t>(
     let kinds = parsed.kinds;
     let mut out: Vec<Entry<'t>> = Vec::new();
     let mut pending: Vec<Node<'t>> = Vec::new();
-    let mut cursor = body.walk();
-    for child in body.children(&mut cursor) {
+    for &child in children {
         let kind = child.kind();
         if kinds.comment.contains(child.kind_id()) {
             // A comment on the line where the previous item ends is that
@@ -816,24 +816,22 @@ fn classify<'t>(
             "fixed: {reason}; the order classes are created in is seen"
         ));
     }
-    if order.definition_time_code {
-        if let Some(call) = definition_time_call(parsed, node) {
-            let call_text = &text[call.start_byte()..call.end_byte()];
-            let callee = call_text.split('(').next().unwrap_or_default().trim();
-            return Err(format!(
-                "fixed: it calls `{callee}(..)` when defined, which may have effects or need \
-                 names defined later"
-            ));
-        }
+    let (call, refs) = if order.definition_time_code {
+        definition_time(parsed, node)
+    } else {
+        (None, Vec::new())
+    };
+    if let Some(call) = call {
+        let call_text = &text[call.start_byte()..call.end_byte()];
+        let callee = call_text.split('(').next().unwrap_or_default().trim();
+        return Err(format!(
+            "fixed: it calls `{callee}(..)` when defined, which may have effects or need \
+             names defined later"
+        ));
     }
     let name = definition
         .child_by_field_name("name")
         .map(|n| &text[n.start_byte()..n.end_byte()]);
-    let refs = if order.definition_time_code {
-        definition_time_identifiers(parsed, node)
-    } else {
-        Vec::new()
-    };
     let lead = match attached.first() {
         Some(&n) if is_comment(parsed, n) => 0,
         Some(_) => 1,
@@ -876,7 +874,7 @@ fn stable_id(
     match container_body(parsed, node).filter(|_| depth < MAX_CONTAINER_DEPTH) {
         Some(body) => {
             feed_tokens(
-                &head_tokens(parsed, node, 2 * ITEM_WINDOW, Some(body)),
+                &head_tokens(parsed, node, 2 * ITEM_WINDOW, body),
                 &mut Vec::new(),
                 &mut hasher,
             );
@@ -1061,17 +1059,27 @@ fn marker_name<'t>(parsed: &Parsed<'t>, marker: Node<'_>) -> &'t str {
     &raw[..end]
 }
 
-/// Identifiers in `node` that run when it is defined: all of them except
-/// inside deferred subtrees (function bodies).
-fn definition_time_identifiers<'t>(parsed: &Parsed<'t>, node: Node<'t>) -> Vec<&'t str> {
+/// What runs when `node` is defined (outside deferred subtrees such as
+/// function bodies), in one walk: the first call other than a decorator's
+/// own call (whose name the allowlist vets), and the identifiers named.
+fn definition_time<'t>(parsed: &Parsed<'t>, node: Node<'t>) -> (Option<Node<'t>>, Vec<&'t str>) {
+    let order = &parsed.lang.table().order;
+    let mut call = None;
     let mut names = Vec::new();
     let mut cursor = node.walk();
-    visit_identifiers(parsed, node, &mut cursor, &mut |n| {
-        names.push(&parsed.text[n.start_byte()..n.end_byte()]);
+    visit_definition_time(parsed, node, &mut cursor, &mut |n, parent| {
+        if parsed.kinds.identifier.contains(n.kind_id()) {
+            names.push(&parsed.text[n.start_byte()..n.end_byte()]);
+        } else if call.is_none()
+            && order.call_kinds.contains(&n.kind())
+            && !parent.is_some_and(|p| order.marker_kinds.contains(&p))
+        {
+            call = Some(n);
+        }
     });
     names.sort_unstable();
     names.dedup();
-    names
+    (call, names)
 }
 
 /// Visit the identifiers under `node`, skipping deferred subtrees and
@@ -1089,24 +1097,6 @@ fn visit_identifiers<'t>(
     });
 }
 
-/// The first call that runs when `node` is defined (outside deferred
-/// subtrees), other than a decorator's own call, whose name the allowlist
-/// vets.
-fn definition_time_call<'t>(parsed: &Parsed<'t>, node: Node<'t>) -> Option<Node<'t>> {
-    let order = &parsed.lang.table().order;
-    let mut found = None;
-    let mut cursor = node.walk();
-    visit_definition_time(parsed, node, &mut cursor, &mut |n, parent| {
-        if found.is_none()
-            && order.call_kinds.contains(&n.kind())
-            && !parent.is_some_and(|p| order.marker_kinds.contains(&p))
-        {
-            found = Some(n);
-        }
-    });
-    found
-}
-
 /// Visit every node under `node` that runs when it is defined (skipping
 /// deferred subtrees), with its parent's kind. Iterative.
 fn visit_definition_time<'t>(
@@ -1120,10 +1110,13 @@ fn visit_definition_time<'t>(
     let mut parents: Vec<&str> = Vec::new();
     loop {
         let current = cursor.node();
-        let deferred = match (parents.last(), cursor.field_name()) {
-            (Some(&parent), Some(field)) => order.deferred.contains(&(parent, field)),
-            _ => false,
-        };
+        // The field name only when the parent may defer one (it costs).
+        let deferred = parents.last().is_some_and(|&parent| {
+            order.deferred.iter().any(|&(p, _)| p == parent)
+                && cursor
+                    .field_name()
+                    .is_some_and(|field| order.deferred.contains(&(parent, field)))
+        });
         f(current, parents.last().copied());
         if !deferred && cursor.goto_first_child() {
             parents.push(current.kind());
