@@ -539,3 +539,56 @@ fn main() {\n    try_it::<u8>()\n}\n";
         .expect("runs");
     assert_eq!(String::from_utf8_lossy(&run.stdout), "false\n", "{copy}");
 }
+
+/// Two definitions that differ only in their names look the same to the
+/// identities (which ignore names, to survive a renaming), so their order
+/// is read from their names. Every copy reads back as its recipient's bit;
+/// renaming one of the two moves the pair to another position instead of
+/// misreading this one;
+/// two definitions of one name still never trade places.
+#[test]
+fn items_that_look_the_same_are_told_apart_by_their_names() {
+    use watermark_core::{rendered_value, ChannelId, Evidence};
+    let src = "import os\n\n\ndef test_alpha(x):\n    y = os.sep + x\n    return y\n\n\n\
+               def test_beta(x):\n    y = os.sep + x\n    return y\n";
+    let key = test_key(41);
+    let order_positions = |text: &str| {
+        let mut evidence = Evidence::new();
+        evidence
+            .scan_source(Lang::Python, text.as_bytes(), &key)
+            .expect("scan");
+        evidence
+            .tallies()
+            .filter(|(_, t)| t.channel == ChannelId::ItemOrder)
+            .collect::<Vec<_>>()
+    };
+    let mut orders = std::collections::BTreeSet::new();
+    for r in 0..RECIPIENTS {
+        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
+        let out = tag_source(
+            Lang::Python,
+            src.as_bytes(),
+            &key,
+            &recipient,
+            &CodeParams::default(),
+        );
+        let text = String::from_utf8(out.output).expect("utf-8");
+        let alpha_first = text.find("test_alpha") < text.find("test_beta");
+        orders.insert(alpha_first);
+        let positions = order_positions(&text);
+        assert_eq!(positions.len(), 1, "vendor-{r}: {positions:?}\n{text}");
+        let (locator, tally) = positions[0];
+        let want = rendered_value(&key, &recipient, CodeParams::default().design, locator);
+        assert_eq!(tally.majority(), Some(want), "vendor-{r} misread:\n{text}");
+        // A renaming loses the position (the pair is another position
+        // then, one no copy was tagged at): it cannot read as another bit.
+        let renamed = text.replace("test_beta", "test_gamma");
+        let after = order_positions(&renamed);
+        assert!(after.iter().all(|(l, _)| *l != locator), "{renamed}");
+    }
+    assert_eq!(orders.len(), 2, "the pair never moved: {orders:?}");
+    // Same look and same name: nothing to tell them apart by (and the
+    // later definition wins), so no position.
+    let twice = src.replace("test_beta", "test_alpha");
+    assert!(order_positions(&twice).is_empty(), "{twice}");
+}

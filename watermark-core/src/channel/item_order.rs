@@ -940,13 +940,29 @@ fn pair_site(
         item.name
             .map_or_else(|| item.node.kind().to_owned(), |n| format!("`{n}`"))
     };
-    if a.id == b.id {
-        return Err(format!(
-            "pair fixed: {} and {} look the same",
-            describe(a),
-            describe(b)
-        ));
-    }
+    // Which of the two comes first is read from their identities, or, for
+    // items that look the same (identities ignore names, to survive a
+    // renaming), from their names: a renaming then loses such a site (its
+    // locator hashes the names) but cannot make it read wrong.
+    let (key_a, key_b, named) = match (a.name, b.name) {
+        _ if a.id != b.id => (a.id, b.id, None),
+        (Some(name_a), Some(name_b)) if name_a != name_b => {
+            let key = |name: &str| {
+                let mut hasher = prf.locator_hasher();
+                hasher.update(&[ChannelId::ItemOrder as u8, 3]);
+                hasher.update(name.as_bytes());
+                hasher.finish()
+            };
+            (key(name_a), key(name_b), Some(a.id))
+        }
+        _ => {
+            return Err(format!(
+                "pair fixed: {} and {} look the same",
+                describe(a),
+                describe(b)
+            ))
+        }
+    };
     if a.name.is_some() && a.name == b.name && parsed.lang.table().order.definition_time_code {
         return Err(format!(
             "pair fixed: two definitions of {} (the later one wins)",
@@ -993,13 +1009,18 @@ fn pair_site(
             describe(b)
         ));
     }
-    let (low, high) = if a.id < b.id {
-        (a.id, b.id)
+    let (low, high) = if key_a < key_b {
+        (key_a, key_b)
     } else {
-        (b.id, a.id)
+        (key_b, key_a)
     };
     let mut hasher = prf.locator_hasher();
-    hasher.update(&[ChannelId::ItemOrder as u8, 1]);
+    match named {
+        None => hasher.update(&[ChannelId::ItemOrder as u8, 1]),
+        Some(id) => hasher
+            .update(&[ChannelId::ItemOrder as u8, 2])
+            .update(&id.0),
+    };
     hasher.update(&low.0).update(&high.0);
     let mut replacement = String::with_capacity(b.end - a.start);
     replacement.push_str(&text[b.start..b.end]);
@@ -1009,7 +1030,7 @@ fn pair_site(
         channel: ChannelId::ItemOrder,
         locator: hasher.finish(),
         class: 0,
-        value: a.id > b.id,
+        value: key_a > key_b,
         byte_offset: a.start,
         flip: Edit {
             span: ByteSpan::new(a.start, b.end).ok_or_else(|| "bad span".to_owned())?,
