@@ -52,8 +52,9 @@ fn evidence_merged_from_four_shards_gives_the_single_scan_verdict() {
     let mut merged = Evidence::new();
     for shard in 0..4 {
         let part: Vec<_> = files.iter().skip(shard).step_by(4).collect();
-        let json = scan(&part).to_json(&key.key_id());
-        let (back, key_id) = Evidence::from_json(json.as_bytes()).expect("parse");
+        let json = scan(&part).to_json(&key);
+        let (back, key_id) =
+            Evidence::from_json(json.as_bytes(), std::slice::from_ref(&key)).expect("parse");
         assert_eq!(key_id, key.key_id());
         merged.merge(&back);
     }
@@ -100,4 +101,36 @@ fn a_tenth_of_the_files_or_one_file_is_traced_with_the_printed_bound() {
             assert!(best.log10_p_value <= verdict.log10_alpha_per_candidate);
         }
     }
+}
+
+/// An evidence file carries a MAC under the owner key: a shard edited
+/// after it was written (a count changed, a locator dropped, a field
+/// renamed) is refused, and so is one read with a key that was not given.
+/// Otherwise a shard could quietly hide a recipient's evidence.
+#[test]
+fn evidence_files_are_authenticated() {
+    let (files, _) = tagged_project("six");
+    let key = test_key(41);
+    let other = test_key(42);
+    let evidence = scan(&files.iter().collect::<Vec<_>>());
+    assert!(evidence.positions_observed() > 100);
+    let json = evidence.to_json(&key);
+    let keys = [other, key];
+    let (back, key_id) = Evidence::from_json(json.as_bytes(), &keys).expect("round trip");
+    assert_eq!(back, evidence);
+    assert_eq!(key_id, keys[1].key_id());
+
+    let lines: Vec<&str> = json.lines().collect();
+    let count_changed = json.replacen(",1,0]", ",2,0]", 1);
+    let without_a_line = [&lines[..2], &lines[3..]].concat().join("\n");
+    for (what, text) in [("a count", count_changed), ("a line", without_a_line)] {
+        assert_ne!(text, json, "{what}: the edit did nothing");
+        let err = Evidence::from_json(text.as_bytes(), &keys).expect_err(what);
+        assert!(err.contains("MAC does not match"), "{what}: {err}");
+    }
+    let err = Evidence::from_json(json.as_bytes(), &keys[..1]).expect_err("other key");
+    assert!(err.contains("which was not given"), "{err}");
+    let v1 = json.replace("watermark-evidence/v2", "watermark-evidence/v1");
+    let err = Evidence::from_json(v1.as_bytes(), &keys).expect_err("v1");
+    assert!(err.contains("carry no MAC"), "{err}");
 }

@@ -567,14 +567,8 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
     let mut loaded = Vec::with_capacity(run.evidence.len());
     for path in run.evidence {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let (evidence, key_id) =
-            Evidence::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        if !keys.iter().any(|k| k.key_id() == key_id) {
-            bail!(
-                "{}: evidence read with key {key_id}, which was not given",
-                path.display()
-            );
-        }
+        let (evidence, key_id) = Evidence::from_json(&bytes, &keys)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         loaded.push((evidence, key_id));
     }
     if let Some(out) = run.emit_evidence {
@@ -582,7 +576,7 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
             bail!("--emit-evidence takes exactly one --key");
         }
         let (evidence, _) = evidence_for(run, &loaded, &keys[0], true)?;
-        write_new_file(out, evidence.to_json(&keys[0].key_id()).as_bytes())?;
+        write_new_file(out, evidence.to_json(&keys[0]).as_bytes())?;
         eprintln!(
             "watermark: wrote evidence of {} files ({} positions) to {}",
             evidence.files_scanned(),

@@ -152,9 +152,19 @@ impl Evidence {
     }
 
     /// The evidence as a self-describing JSON document (one line per
-    /// locator), tied to the owner key it was read with. Locators are keyed
-    /// hashes: the file reveals neither the code nor the key.
-    pub fn to_json(&self, key_id: &str) -> String {
+    /// locator), tied to the owner key it was read with and authenticated
+    /// by a MAC under that key. Locators are keyed hashes: the file
+    /// reveals neither the code nor the key.
+    pub fn to_json(&self, key: &OwnerKey) -> String {
+        let body = self.json_body(&key.key_id());
+        let mac = blake3::keyed_hash(&key.evidence_mac_key(), body.as_bytes());
+        format!("{body},\n\"mac\":\"{}\"}}\n", mac.to_hex())
+    }
+
+    /// Every field but the MAC, as `to_json` writes them: what the MAC
+    /// covers. Tallies in locator order, so the text depends only on the
+    /// evidence.
+    fn json_body(&self, key_id: &str) -> String {
         let mut out = format!(
             "{{\"format\":\"{EVIDENCE_FORMAT}\",\"key_id\":{},\"files_scanned\":{},\"sites_observed\":{},\"tallies\":[",
             serde_json::Value::from(key_id),
@@ -173,27 +183,45 @@ impl Evidence {
                 tally.ones
             );
         }
-        out += "\n]}\n";
+        out += "\n]";
         out
     }
 
-    /// Read a document [`Evidence::to_json`] wrote; returns the evidence
-    /// and the key id it was read with.
-    pub fn from_json(bytes: &[u8]) -> Result<(Evidence, String), String> {
+    /// Read a document [`Evidence::to_json`] wrote with one of `keys`, and
+    /// check its MAC; returns the evidence and the id of its key. A file
+    /// edited after it was written (a count changed, a locator dropped or
+    /// added) is refused: a shard cannot hide a recipient's evidence.
+    pub fn from_json(bytes: &[u8], keys: &[OwnerKey]) -> Result<(Evidence, String), String> {
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Doc {
-            format: String,
+            // Checked first, by `Format`.
+            #[serde(rename = "format")]
+            _format: String,
             key_id: String,
             files_scanned: u64,
             sites_observed: u64,
             tallies: Vec<(String, String, u32, u32)>,
+            mac: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Format {
+            format: String,
+        }
+        if let Ok(Format { format }) = serde_json::from_slice::<Format>(bytes) {
+            if format != EVIDENCE_FORMAT {
+                return Err(format!(
+                    "evidence format {format:?} is not {EVIDENCE_FORMAT:?} (v1 files carry no \
+                     MAC: emit them again with this version)"
+                ));
+            }
         }
         let doc: Doc =
             serde_json::from_slice(bytes).map_err(|e| format!("not evidence JSON: {e}"))?;
-        if doc.format != EVIDENCE_FORMAT {
-            return Err(format!("unknown evidence format {:?}", doc.format));
-        }
+        let key = keys
+            .iter()
+            .find(|k| k.key_id() == doc.key_id)
+            .ok_or_else(|| format!("evidence read with key {}, which was not given", doc.key_id))?;
         let mut evidence = Evidence {
             tallies: BTreeMap::new(),
             files_scanned: doc.files_scanned,
@@ -221,9 +249,20 @@ impl Evidence {
                 return Err(format!("locator {} listed twice", locator.to_hex()));
             }
         }
+        let mac = blake3::Hash::from_hex(&doc.mac).map_err(|_| "bad MAC field".to_owned())?;
+        let expected = blake3::keyed_hash(
+            &key.evidence_mac_key(),
+            evidence.json_body(&doc.key_id).as_bytes(),
+        );
+        // `blake3::Hash` compares in constant time.
+        if mac != expected {
+            return Err(
+                "the MAC does not match: the file was changed after it was written".to_owned(),
+            );
+        }
         Ok((evidence, doc.key_id))
     }
 }
 
 /// The `format` field of an evidence document.
-pub const EVIDENCE_FORMAT: &str = "watermark-evidence/v1";
+pub const EVIDENCE_FORMAT: &str = "watermark-evidence/v2";

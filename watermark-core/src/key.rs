@@ -126,6 +126,11 @@ impl OwnerKey {
     pub(crate) fn prf_key(&self) -> &[u8; 32] {
         &self.prf
     }
+
+    /// The key that authenticates evidence files written with this key.
+    pub(crate) fn evidence_mac_key(&self) -> [u8; 32] {
+        blake3::derive_key("watermark 2026-11 evidence MAC", &self.prf)
+    }
 }
 
 fn key_id_of(verifying: &VerifyingKey) -> String {
