@@ -552,15 +552,20 @@ fn items_that_look_the_same_are_told_apart_by_their_names() {
     let src = "import os\n\n\ndef test_alpha(x):\n    y = os.sep + x\n    return y\n\n\n\
                def test_beta(x):\n    y = os.sep + x\n    return y\n";
     let key = test_key(41);
-    let order_positions = |text: &str| {
+    let positions_of = |text: &str, channel: ChannelId| {
         let mut evidence = Evidence::new();
         evidence
             .scan_source(Lang::Python, text.as_bytes(), &key)
             .expect("scan");
         evidence
             .tallies()
-            .filter(|(_, t)| t.channel == ChannelId::ItemOrder)
+            .filter(|(_, t)| t.channel == channel)
             .collect::<Vec<_>>()
+    };
+    let order_positions = |text: &str| positions_of(text, ChannelId::ItemOrder);
+    let blank_locators = |text: &str| -> Vec<_> {
+        let found = positions_of(text, ChannelId::BlankLines);
+        found.into_iter().map(|(l, _)| l).collect()
     };
     let mut orders = std::collections::BTreeSet::new();
     for r in 0..RECIPIENTS {
@@ -585,10 +590,72 @@ fn items_that_look_the_same_are_told_apart_by_their_names() {
         let renamed = text.replace("test_beta", "test_gamma");
         let after = order_positions(&renamed);
         assert!(after.iter().all(|(l, _)| *l != locator), "{renamed}");
+        assert_eq!(blank_locators(&renamed), blank_locators(&text));
     }
     assert_eq!(orders.len(), 2, "the pair never moved: {orders:?}");
+    // The gaps next to such a pair (Rust items have blank-line sites
+    // between them) are hashed by an identity without the names: renaming
+    // one of the two keeps every blank-line position.
+    let rust = "pub fn alpha() -> u32 {\n    helper(1)\n}\n\npub fn beta() -> u32 {\n    helper(1)\n}\n\n\
+                pub fn start() -> u32 {\n    let x = 1;\n    x + 1\n}\n\npub fn finish() -> u32 {\n    \
+                let y = 2;\n    y * 3\n}\n";
+    let blank_in_rust = |text: &str| -> Vec<_> {
+        let mut evidence = Evidence::new();
+        evidence
+            .scan_source(Lang::Rust, text.as_bytes(), &key)
+            .expect("scan");
+        let found = evidence
+            .tallies()
+            .filter(|(_, t)| t.channel == ChannelId::BlankLines);
+        found.map(|(l, _)| l).collect()
+    };
+    let before = blank_in_rust(rust);
+    assert!(before.len() >= 3, "{before:?}");
+    assert_eq!(blank_in_rust(&rust.replace("alpha", "gamma")), before);
     // Same look and same name: nothing to tell them apart by (and the
     // later definition wins), so no position.
     let twice = src.replace("test_beta", "test_alpha");
     assert!(order_positions(&twice).is_empty(), "{twice}");
+}
+
+/// Python binds some different spellings to one name: identifiers are read
+/// in NFKC form (`ﬁx` is `fix`) and, inside a class, `__f` is stored as
+/// `_C__f`. Such definitions never trade places, since the later one wins.
+#[test]
+fn python_spellings_of_one_name_stay() {
+    let module = format!(
+        "def \u{fb01}x0(x):\n    return x + 1\n\n\ndef fix0(x):\n    return x + 2\n\n\n\
+         def \u{fb01}x1(x):\n    return x + 1\n\n\ndef fix1(x):\n    return x + 1\n\n\n{}",
+        python_filler("m")
+    );
+    assert_kept(
+        Lang::Python,
+        "NFKC",
+        &module,
+        &[
+            vec!["def \u{fb01}x0", "def fix0"],
+            vec!["def \u{fb01}x1", "def fix1"],
+        ],
+        &[
+            "def filler_m_0",
+            "def filler_m_1",
+            "def filler_m_2",
+            "def filler_m_3",
+        ],
+    );
+    let class = "class C:\n    def __f0(self):\n        return self.a\n\n    def _C__f0(self):\n        \
+                 return self.b\n\n    def __f1(self):\n        return self.a\n\n    def _C__f1(self):\n        \
+                 return self.a\n\n    def g0(self):\n        return 10\n\n    def g1(self):\n        \
+                 return 11 + 1\n\n    def g2(self):\n        return 12 * 3\n\n    def g3(self):\n        \
+                 return [13]\n";
+    assert_kept(
+        Lang::Python,
+        "mangling",
+        class,
+        &[
+            vec!["def __f0", "def _C__f0"],
+            vec!["def __f1", "def _C__f1"],
+        ],
+        &["def g0", "def g1", "def g2", "def g3"],
+    );
 }

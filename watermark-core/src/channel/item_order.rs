@@ -485,10 +485,14 @@ fn group_sites<'t>(
             };
             match site {
                 Ok(site) => {
-                    // Every node of both extents stands for the pair.
+                    // Every node of both extents stands for the pair: by
+                    // the pair's locator, or, for two items that look the
+                    // same, by their shared identity (their locator hashes
+                    // their names, which blank-line sites must not see).
+                    let unit = if a.id == b.id { a.id } else { site.locator };
                     for item in [a, b] {
                         for &node in &item.parts {
-                            units.register(node, site.locator);
+                            units.register(node, unit);
                         }
                     }
                     sites.push(site);
@@ -927,6 +931,21 @@ fn is_comment(parsed: &Parsed<'_>, node: Node<'_>) -> bool {
     parsed.kinds.comment.contains(node.kind_id())
 }
 
+/// Whether two Python names may bind the same thing. Python reads
+/// identifiers in NFKC form (`ﬁx` is `fix`), and inside a class `__x` is
+/// stored as `_Class__x`: names are compared as written only when both are
+/// ASCII and neither can be the other mangled.
+fn may_alias(a: &str, b: &str) -> bool {
+    let mangles_to = |private: &str, other: &str| {
+        private.starts_with("__")
+            && !private.ends_with("__")
+            && other.starts_with('_')
+            && other.len() > private.len() + 1
+            && other.ends_with(private)
+    };
+    a == b || !a.is_ascii() || !b.is_ascii() || mangles_to(a, b) || mangles_to(b, a)
+}
+
 /// The site of a pair, or why the pair may not trade places.
 fn pair_site(
     parsed: &Parsed<'_>,
@@ -940,12 +959,31 @@ fn pair_site(
         item.name
             .map_or_else(|| item.node.kind().to_owned(), |n| format!("`{n}`"))
     };
+    let runtime_names = parsed.lang.table().order.definition_time_code;
+    if let (Some(name_a), Some(name_b), true) = (a.name, b.name, runtime_names) {
+        if name_a == name_b {
+            return Err(format!(
+                "pair fixed: two definitions of {} (the later one wins)",
+                describe(a)
+            ));
+        }
+        if may_alias(name_a, name_b) {
+            return Err(format!(
+                "pair fixed: {} and {} may define one name (Python normalizes and \
+                 mangles names; the later one wins)",
+                describe(a),
+                describe(b)
+            ));
+        }
+    }
     // Which of the two comes first is read from their identities, or, for
     // items that look the same (identities ignore names, to survive a
-    // renaming), from their names: a renaming then loses such a site (its
-    // locator hashes the names) but cannot make it read wrong.
+    // renaming), from their names: renaming one of them moves the site to
+    // another locator (it hashes the names). Exchanging the two names
+    // flips it, as exchanging the two items would.
     let (key_a, key_b, named) = match (a.name, b.name) {
         _ if a.id != b.id => (a.id, b.id, None),
+        // Different names (`may_alias` vetted them above for Python).
         (Some(name_a), Some(name_b)) if name_a != name_b => {
             let key = |name: &str| {
                 let mut hasher = prf.locator_hasher();
@@ -963,14 +1001,9 @@ fn pair_site(
             ))
         }
     };
-    if a.name.is_some() && a.name == b.name && parsed.lang.table().order.definition_time_code {
-        return Err(format!(
-            "pair fixed: two definitions of {} (the later one wins)",
-            describe(a)
-        ));
-    }
     if let (Some(name_a), Some(name_b)) = (a.name, b.name) {
-        if a.refs.contains(&name_b) || b.refs.contains(&name_a) {
+        let refers = |refs: &[&str], name: &str| refs.iter().any(|r| may_alias(r, name));
+        if refers(&a.refs, name_b) || refers(&b.refs, name_a) {
             return Err(format!(
                 "pair fixed: {} and {} refer to each other at definition time",
                 describe(a),
