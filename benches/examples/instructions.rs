@@ -9,7 +9,9 @@
 //! scoring) and `tag`.
 //!
 //! The files are those of the criterion bench: every project under the
-//! corpus folder that `scripts/setup.sh` fills, by its main language.
+//! corpus folder that `scripts/setup.sh` fills, by its main language. The
+//! loader repeats the bench's instead of sharing it, because the script
+//! copies this one file into older commits to count them too.
 
 use std::fs;
 use std::path::{Path, PathBuf};

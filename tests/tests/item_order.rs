@@ -6,7 +6,8 @@
 use std::fs;
 
 use watermark_core::{
-    inspect_tree, tag_source, CodeParams, FileStatus, Lang, NoProgress, Recipient, WalkOptions,
+    inspect_tree, tag_source, ChannelId, CodeParams, Evidence, FileStatus, Lang, Locator,
+    NoProgress, OwnerKey, Recipient, Tally, WalkOptions,
 };
 use watermark_tests::test_key;
 
@@ -47,6 +48,36 @@ fn positions(text: &str, markers: &[&str]) -> Vec<usize> {
                 .position(|l| l.trim_start().starts_with(m))
                 .unwrap_or_else(|| panic!("{m:?} missing from\n{text}"))
         })
+        .collect()
+}
+
+/// `src` tagged for `vendor-{r}` with the default parameters, as text.
+fn tagged_for(lang: Lang, src: &str, key: &OwnerKey, r: usize) -> (Recipient, String) {
+    let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
+    let out = tag_source(
+        lang,
+        src.as_bytes(),
+        key,
+        &recipient,
+        &CodeParams::default(),
+    );
+    (recipient, String::from_utf8(out.output).expect("utf-8"))
+}
+
+/// The positions of `channel` a scan of `text` finds.
+fn positions_of(
+    key: &OwnerKey,
+    lang: Lang,
+    text: &str,
+    channel: ChannelId,
+) -> Vec<(Locator, Tally)> {
+    let mut evidence = Evidence::new();
+    evidence
+        .scan_source(lang, text.as_bytes(), key)
+        .expect("scan");
+    evidence
+        .tallies()
+        .filter(|(_, t)| t.channel == channel)
         .collect()
 }
 
@@ -274,15 +305,7 @@ fn items_move_with_their_attributes_docs_and_comments() {
     let key = test_key(31);
     let mut moved = false;
     for r in 0..RECIPIENTS {
-        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
-        let out = tag_source(
-            Lang::Rust,
-            src.as_bytes(),
-            &key,
-            &recipient,
-            &CodeParams::default(),
-        );
-        let text = String::from_utf8(out.output).expect("utf-8");
+        let (_, text) = tagged_for(Lang::Rust, src, &key, r);
         // Each item's attached lines directly precede it, in order.
         for (lines, item) in [
             (
@@ -366,15 +389,7 @@ fn std_derives_trade_places_and_other_derives_stay() {
     let key = test_key(31);
     let mut moved = false;
     for r in 0..RECIPIENTS {
-        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
-        let out = tag_source(
-            Lang::Rust,
-            src.as_bytes(),
-            &key,
-            &recipient,
-            &CodeParams::default(),
-        );
-        let text = String::from_utf8(out.output).expect("utf-8");
+        let (_, text) = tagged_for(Lang::Rust, &src, &key, r);
         for line in text.lines().filter(|l| l.starts_with("#[derive(")) {
             let list: Vec<&str> = line["#[derive(".len()..line.len() - 2]
                 .split(", ")
@@ -502,15 +517,7 @@ fn main() {\n    try_it::<u8>()\n}\n";
     let key = test_key(41);
     let mut changed = None;
     for r in 0..RECIPIENTS {
-        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
-        let out = tag_source(
-            Lang::Rust,
-            src.as_bytes(),
-            &key,
-            &recipient,
-            &CodeParams::default(),
-        );
-        let text = String::from_utf8(out.output).expect("utf-8");
+        let (_, text) = tagged_for(Lang::Rust, src, &key, r);
         for line in &bound_lines {
             assert!(
                 text.lines().any(|l| l == *line),
@@ -548,36 +555,18 @@ fn main() {\n    try_it::<u8>()\n}\n";
 /// two definitions of one name still never trade places.
 #[test]
 fn items_that_look_the_same_are_told_apart_by_their_names() {
-    use watermark_core::{rendered_value, ChannelId, Evidence};
+    use watermark_core::rendered_value;
     let src = "import os\n\n\ndef test_alpha(x):\n    y = os.sep + x\n    return y\n\n\n\
                def test_beta(x):\n    y = os.sep + x\n    return y\n";
     let key = test_key(41);
-    let positions_of = |text: &str, channel: ChannelId| {
-        let mut evidence = Evidence::new();
-        evidence
-            .scan_source(Lang::Python, text.as_bytes(), &key)
-            .expect("scan");
-        evidence
-            .tallies()
-            .filter(|(_, t)| t.channel == channel)
-            .collect::<Vec<_>>()
-    };
-    let order_positions = |text: &str| positions_of(text, ChannelId::ItemOrder);
-    let blank_locators = |text: &str| -> Vec<_> {
-        let found = positions_of(text, ChannelId::BlankLines);
+    let order_positions = |text: &str| positions_of(&key, Lang::Python, text, ChannelId::ItemOrder);
+    let blank_locators = |lang: Lang, text: &str| -> Vec<Locator> {
+        let found = positions_of(&key, lang, text, ChannelId::BlankLines);
         found.into_iter().map(|(l, _)| l).collect()
     };
     let mut orders = std::collections::BTreeSet::new();
     for r in 0..RECIPIENTS {
-        let recipient = Recipient::new(&format!("vendor-{r}")).expect("recipient");
-        let out = tag_source(
-            Lang::Python,
-            src.as_bytes(),
-            &key,
-            &recipient,
-            &CodeParams::default(),
-        );
-        let text = String::from_utf8(out.output).expect("utf-8");
+        let (recipient, text) = tagged_for(Lang::Python, src, &key, r);
         let alpha_first = text.find("test_alpha") < text.find("test_beta");
         orders.insert(alpha_first);
         let positions = order_positions(&text);
@@ -590,7 +579,10 @@ fn items_that_look_the_same_are_told_apart_by_their_names() {
         let renamed = text.replace("test_beta", "test_gamma");
         let after = order_positions(&renamed);
         assert!(after.iter().all(|(l, _)| *l != locator), "{renamed}");
-        assert_eq!(blank_locators(&renamed), blank_locators(&text));
+        assert_eq!(
+            blank_locators(Lang::Python, &renamed),
+            blank_locators(Lang::Python, &text)
+        );
     }
     assert_eq!(orders.len(), 2, "the pair never moved: {orders:?}");
     // The gaps next to such a pair (Rust items have blank-line sites
@@ -599,19 +591,12 @@ fn items_that_look_the_same_are_told_apart_by_their_names() {
     let rust = "pub fn alpha() -> u32 {\n    helper(1)\n}\n\npub fn beta() -> u32 {\n    helper(1)\n}\n\n\
                 pub fn start() -> u32 {\n    let x = 1;\n    x + 1\n}\n\npub fn finish() -> u32 {\n    \
                 let y = 2;\n    y * 3\n}\n";
-    let blank_in_rust = |text: &str| -> Vec<_> {
-        let mut evidence = Evidence::new();
-        evidence
-            .scan_source(Lang::Rust, text.as_bytes(), &key)
-            .expect("scan");
-        let found = evidence
-            .tallies()
-            .filter(|(_, t)| t.channel == ChannelId::BlankLines);
-        found.map(|(l, _)| l).collect()
-    };
-    let before = blank_in_rust(rust);
+    let before = blank_locators(Lang::Rust, rust);
     assert!(before.len() >= 3, "{before:?}");
-    assert_eq!(blank_in_rust(&rust.replace("alpha", "gamma")), before);
+    assert_eq!(
+        blank_locators(Lang::Rust, &rust.replace("alpha", "gamma")),
+        before
+    );
     // Same look and same name: nothing to tell them apart by (and the
     // later definition wins), so no position.
     let twice = src.replace("test_beta", "test_alpha");

@@ -58,6 +58,16 @@ fn tag(key: &Path, recipient: &str, src: &Path, out: &Path) -> Output {
     ])
 }
 
+/// A new owner key in `dir` and the sample tagged for globex with it, at
+/// `dir/copy`.
+fn globex_copy(dir: &Path) -> (PathBuf, PathBuf) {
+    let key = keygen(dir);
+    let copy = dir.join("copy");
+    let tagged = tag(&key, "globex", &sample(), &copy);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    (key, copy)
+}
+
 fn keygen(dir: &Path) -> PathBuf {
     let key = dir.join("owner.key");
     let out = watermark(&["keygen", "--out", s(&key)]);
@@ -691,10 +701,7 @@ fn rotated_keys_verify_and_trace_together() {
 #[test]
 fn archives_stdin_and_evidence_shards_give_the_tree_verdict() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let key = keygen(dir.path());
-    let copy = dir.path().join("copy");
-    let tagged = tag(&key, "globex", &sample(), &copy);
-    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let (key, copy) = globex_copy(dir.path());
     let who = "acme,globex,initech,umbrella,hooli";
     let trace = |suspect: &Path| -> serde_json::Value {
         let out = watermark(&[
@@ -931,10 +938,7 @@ fn the_coalition_design_round_trips() {
 #[cfg(unix)]
 fn hostile_suspects_are_read_or_refused_never_silently_dropped() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let key = keygen(dir.path());
-    let copy = dir.path().join("copy");
-    let tagged = tag(&key, "globex", &sample(), &copy);
-    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let (key, copy) = globex_copy(dir.path());
     let trace = |suspect: &Path, extra: &[&str]| -> Output {
         let mut args = vec![
             "trace",

@@ -195,29 +195,25 @@ impl Evidence {
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Doc {
-            // Checked first, by `Format`.
-            #[serde(rename = "format")]
-            _format: String,
+            format: String,
             key_id: String,
             files_scanned: u64,
             sites_observed: u64,
             tallies: Vec<(String, String, u32, u32)>,
-            mac: String,
-        }
-        #[derive(serde::Deserialize)]
-        struct Format {
-            format: String,
-        }
-        if let Ok(Format { format }) = serde_json::from_slice::<Format>(bytes) {
-            if format != EVIDENCE_FORMAT {
-                return Err(format!(
-                    "evidence format {format:?} is not {EVIDENCE_FORMAT:?} (v1 files carry no \
-                     MAC: emit them again with this version)"
-                ));
-            }
+            // Optional here only so that a v1 file (no MAC) is told by its
+            // format; a v2 file without one is refused below.
+            mac: Option<String>,
         }
         let doc: Doc =
             serde_json::from_slice(bytes).map_err(|e| format!("not evidence JSON: {e}"))?;
+        if doc.format != EVIDENCE_FORMAT {
+            return Err(format!(
+                "evidence format {:?} is not {EVIDENCE_FORMAT:?} (v1 files carry no MAC: \
+                 emit them again with this version)",
+                doc.format
+            ));
+        }
+        let mac = doc.mac.ok_or_else(|| "no MAC field".to_owned())?;
         let key = keys
             .iter()
             .find(|k| k.key_id() == doc.key_id)
@@ -249,7 +245,7 @@ impl Evidence {
                 return Err(format!("locator {} listed twice", locator.to_hex()));
             }
         }
-        let mac = blake3::Hash::from_hex(&doc.mac).map_err(|_| "bad MAC field".to_owned())?;
+        let mac = blake3::Hash::from_hex(&mac).map_err(|_| "bad MAC field".to_owned())?;
         let expected = blake3::keyed_hash(
             &key.evidence_mac_key(),
             evidence.json_body(&doc.key_id).as_bytes(),

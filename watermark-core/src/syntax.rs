@@ -331,8 +331,11 @@ pub(crate) fn token_window<'p>(
     node: Node<'_>,
     window: usize,
 ) -> Window<'p> {
-    if let Some(range) = parsed.file_tokens().and_then(|t| t.range(node)) {
-        let tokens = &parsed.file_tokens().expect("indexed").tokens[range];
+    if let Some((file, range)) = parsed
+        .file_tokens()
+        .and_then(|file| Some((file, file.range(node)?)))
+    {
+        let tokens = &file.tokens[range];
         let found = if tokens.len() > 2 * window {
             Window::Slices(&tokens[..window], &tokens[tokens.len() - window..])
         } else {
