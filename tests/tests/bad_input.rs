@@ -6,7 +6,7 @@ use std::path::Path;
 
 use watermark_core::{
     tag_source, tag_tree, CodeParams, Evidence, FileReport, FileStatus, Lang, NoProgress,
-    Recipient, SkipReason, WalkOptions,
+    Recipient, SkipReason, TextPosition, WalkOptions,
 };
 use watermark_tests::test_key;
 
@@ -101,8 +101,11 @@ fn invalid_utf8_is_copied_unchanged_with_its_position() {
     assert_eq!(reason.to_string(), "invalid UTF-8 at 2:6");
 }
 
+/// The code around a syntax error is left alone (here the whole file:
+/// `ok` stands next to the broken item), and the error's position is
+/// reported. `tests/syntax_errors.rs` tags the rest of such files.
 #[test]
-fn syntax_errors_are_copied_unchanged_with_their_position() {
+fn syntax_errors_are_left_alone_and_reported_with_their_position() {
     for (lang, src) in [
         (
             Lang::Rust,
@@ -115,11 +118,15 @@ fn syntax_errors_are_copied_unchanged_with_their_position() {
     ] {
         let out = tag(lang, src.as_bytes());
         assert_eq!(out.output, src.as_bytes(), "{lang}");
-        let FileStatus::Skipped(reason @ SkipReason::ParseErrors { line, .. }) = &out.status else {
+        let FileStatus::Processed {
+            edits: 0,
+            syntax_error: Some(at),
+            ..
+        } = &out.status
+        else {
             panic!("{lang}: {:?}", out.status)
         };
-        assert!(*line >= 5, "{lang}: error reported at line {line}");
-        assert!(reason.to_string().contains("syntax error at"), "{reason}");
+        assert!(at.line >= 5, "{lang}: error reported at line {}", at.line);
     }
 }
 
@@ -254,7 +261,14 @@ fn an_empty_file_stays_empty() {
     for lang in Lang::ALL {
         let out = tag(lang, b"");
         assert_eq!(out.output, b"");
-        assert_eq!(out.status, FileStatus::Processed { sites: 0, edits: 0 });
+        assert_eq!(
+            out.status,
+            FileStatus::Processed {
+                sites: 0,
+                edits: 0,
+                syntax_error: None
+            }
+        );
     }
 }
 
@@ -316,7 +330,11 @@ fn a_tree_with_every_bad_case_and_symlink_loops() {
     ));
     assert!(matches!(
         by_path("broken.rs").status,
-        FileStatus::Skipped(SkipReason::ParseErrors { line: 1, .. })
+        FileStatus::Processed {
+            sites: 0,
+            syntax_error: Some(TextPosition { line: 1, .. }),
+            ..
+        }
     ));
     assert_eq!(by_path("notes.txt").status, FileStatus::Copied);
     assert_eq!(by_path("a").status, FileStatus::Symlink);

@@ -450,7 +450,9 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
         let (mut tagged, mut sites, mut edits, mut skipped, mut copied) = (0, 0, 0, 0, 0);
         for file in &report.files {
             match &file.status {
-                FileStatus::Processed { sites: s, edits: e } => {
+                FileStatus::Processed {
+                    sites: s, edits: e, ..
+                } => {
                     tagged += 1;
                     sites += s;
                     edits += e;
@@ -715,6 +717,10 @@ fn inspect(
         };
         let status = match &file.report.status {
             FileStatus::Skipped(reason) => reason.to_string(),
+            FileStatus::Processed {
+                syntax_error: Some(at),
+                ..
+            } => format!("syntax error at {at}; the code around it is left alone"),
             _ => "ok".to_owned(),
         };
         let lang = file.report.lang.map_or("-", Lang::name);

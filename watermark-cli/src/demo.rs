@@ -103,7 +103,9 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
             .files
             .iter()
             .fold((0, 0), |(s, e), f| match f.status {
-                watermark_core::FileStatus::Processed { sites, edits } => (s + sites, e + edits),
+                watermark_core::FileStatus::Processed { sites, edits, .. } => {
+                    (s + sites, e + edits)
+                }
                 _ => (s, e),
             });
         println!(

@@ -53,8 +53,27 @@ pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// Per-file problems, on stderr, one line each.
 pub(crate) fn warn_skipped(files: &[FileReport]) {
     for file in files {
-        if let FileStatus::Skipped(reason) = &file.status {
-            eprintln!("watermark: warning: {}: {reason}", shown(&file.path));
+        match &file.status {
+            FileStatus::Skipped(reason) => {
+                eprintln!("watermark: warning: {}: {reason}", shown(&file.path));
+            }
+            FileStatus::Processed {
+                syntax_error: Some(at),
+                sites,
+                ..
+            } => {
+                eprintln!(
+                    "watermark: warning: {}: syntax error at {at}; the code around it is \
+                     left alone{}",
+                    shown(&file.path),
+                    if *sites > 0 {
+                        ", the rest carries the mark"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            _ => {}
         }
     }
 }

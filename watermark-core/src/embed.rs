@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::channel::{all_sites, ChannelId, Site, Swap};
+use crate::channel::{all_sites, editable_sites, ChannelId, Site, Swap};
 use crate::code::prf::{Locator, Prf, RecipientPrf};
 use crate::code::tardos::BiasDesign;
 use crate::key::OwnerKey;
 use crate::lang::Lang;
 use crate::recipient::Recipient;
-use crate::report::{FileStatus, SkipReason};
+use crate::report::{FileStatus, SkipReason, TextPosition};
 use crate::span::{ByteSpan, Edit, EditPlan};
 #[cfg(test)]
 use crate::syntax::Decoded;
@@ -153,14 +153,13 @@ fn render_text(
 ) -> Result<TaggedFile, SkipReason> {
     let decoded = decode(bytes)?;
     let parsed = parse(lang, decoded.text)?;
-    if let Some((line, column)) = parsed.first_error() {
-        return Err(SkipReason::ParseErrors { line, column });
-    }
     // Every channel's sites are found on the one parse: sites next to
     // moved code are hashed by stable identities (see `Channel::sites`), so
     // the moves and the other edits are planned and applied together.
+    // Where the parser rejected something, the code around it stays as it
+    // is (real code has syntax the grammar lacks; the rest is tagged).
     let index = index_of(&parsed);
-    let sites = all_sites(&parsed, &index, prf);
+    let sites = editable_sites(&parsed, all_sites(&parsed, &index, prf));
     let chosen = choose(&sites);
     let mut output = Vec::with_capacity(decoded.bom.len() + decoded.text.len() + chosen.len());
     output.extend_from_slice(decoded.bom);
@@ -186,6 +185,7 @@ fn render_text(
         status: FileStatus::Processed {
             sites: sites.len(),
             edits: chosen.len(),
+            syntax_error: parsed.first_error().map(TextPosition::new),
         },
         channel_sites,
     })
@@ -371,27 +371,38 @@ pub(crate) fn apply_checked(
     // Re-parse incrementally: tree-sitter reuses the subtrees no edit
     // touches. Debug builds (the test suite, the fuzz target) also
     // re-parse from scratch and require the very same tree.
-    let mut old = parsed.tree.clone();
-    let lines = LineIndex::new(source);
-    for edit in describe_for_reuse(source, plan.edits(), swaps).iter().rev() {
-        old.edit(&lines.input_edit(edit));
-    }
-    let reparsed = reparse(parsed.lang, &text, &old)?;
-    #[cfg(debug_assertions)]
-    {
-        let fresh = parse(parsed.lang, &text)?;
-        assert_eq!(
-            syntax_digest(&fresh),
-            syntax_digest(&reparsed),
-            "incremental and fresh re-parse disagree"
-        );
-        assert_eq!(fresh.first_error(), reparsed.first_error());
-    }
-    if let Some((line, column)) = reparsed.first_error() {
-        return Err(verify_failed(format!(
-            "tagged text has a syntax error at {line}:{column}"
-        )));
-    }
+    //
+    // A file with syntax errors is parsed from scratch instead: the
+    // parser's recovery from an error may differ between the two, and the
+    // tracer parses from scratch. Its errors must then come back exactly
+    // where they were (`same_program` compares ERROR nodes like any other).
+    let had_errors = parsed.tree.root_node().has_error();
+    let reparsed = if had_errors {
+        parse(parsed.lang, &text)?
+    } else {
+        let mut old = parsed.tree.clone();
+        let lines = LineIndex::new(source);
+        for edit in describe_for_reuse(source, plan.edits(), swaps).iter().rev() {
+            old.edit(&lines.input_edit(edit));
+        }
+        let reparsed = reparse(parsed.lang, &text, &old)?;
+        #[cfg(debug_assertions)]
+        {
+            let fresh = parse(parsed.lang, &text)?;
+            assert_eq!(
+                syntax_digest(&fresh),
+                syntax_digest(&reparsed),
+                "incremental and fresh re-parse disagree"
+            );
+            assert_eq!(fresh.first_error(), reparsed.first_error());
+        }
+        if let Some((line, column)) = reparsed.first_error() {
+            return Err(verify_failed(format!(
+                "tagged text has a syntax error at {line}:{column}"
+            )));
+        }
+        reparsed
+    };
     // Cheap when the edits only moved whitespace and declared swaps: the
     // re-parse reused every untouched subtree and only the paths to the
     // edits are compared. Any other edit: full digests.
@@ -441,6 +452,7 @@ pub(crate) fn apply_verified(
         status: FileStatus::Processed {
             sites: site_count,
             edits: edit_count,
+            syntax_error: None,
         },
         channel_sites: Vec::new(),
     })
@@ -635,7 +647,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_with_syntax_errors_is_copied_unchanged() {
+    fn a_file_with_syntax_errors_everywhere_is_copied_unchanged() {
         let src = b"fn f( {\n    let a = 1;\n\n    let b = 2;\n}\n";
         let out = tag_source(
             Lang::Rust,
@@ -648,7 +660,11 @@ mod tests {
         assert!(
             matches!(
                 out.status,
-                FileStatus::Skipped(SkipReason::ParseErrors { line: 1, .. })
+                FileStatus::Processed {
+                    edits: 0,
+                    syntax_error: Some(TextPosition { line: 1, .. }),
+                    ..
+                }
             ),
             "{:?}",
             out.status

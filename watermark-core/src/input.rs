@@ -204,7 +204,11 @@ fn scan_files(
                 let status = match (lang, content) {
                     (_, Err(message)) => FileStatus::Skipped(SkipReason::Unreadable { message }),
                     (Some(lang), Ok(bytes)) => match evidence.scan_with(lang, &bytes, &prf) {
-                        Ok(sites) => FileStatus::Processed { sites, edits: 0 },
+                        Ok(sites) => FileStatus::Processed {
+                            sites,
+                            edits: 0,
+                            syntax_error: None,
+                        },
                         Err(reason) => FileStatus::Skipped(reason),
                     },
                     (None, Ok(bytes)) => FileStatus::Skipped(if bytes.len() > MAX_FILE_BYTES {

@@ -80,7 +80,7 @@ pub use provenance::{
     SubjectStatus, VerifiedReceipt,
 };
 pub use recipient::Recipient;
-pub use report::{FileReport, FileStatus, NoProgress, Progress, SkipReason};
+pub use report::{FileReport, FileStatus, NoProgress, Progress, SkipReason, TextPosition};
 pub use span::{ByteSpan, Edit, EditPlan};
 pub use syntax::MAX_FILE_BYTES;
 pub use trace::{score, CandidateScore, TraceParams, Verdict};

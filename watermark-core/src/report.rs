@@ -39,7 +39,8 @@ pub enum SkipReason {
         /// 1-based byte column.
         column: usize,
     },
-    /// The file has syntax the parser rejects; it is never edited.
+    /// The file has syntax the parser rejects, where a clean parse is
+    /// needed (a signed comment's digest covers the whole file).
     #[error("syntax error at {line}:{column}; file left unchanged")]
     ParseErrors {
         /// 1-based line.
@@ -71,16 +72,42 @@ pub enum SkipReason {
     },
 }
 
+/// A place in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TextPosition {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl TextPosition {
+    pub(crate) fn new((line, column): (usize, usize)) -> Self {
+        TextPosition { line, column }
+    }
+}
+
+impl std::fmt::Display for TextPosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum FileStatus {
     /// A source file that was processed (tagged or read for evidence).
     Processed {
-        /// Sites found.
+        /// Sites found (when tagging: those a tag may edit).
         sites: usize,
         /// Sites edited (0 when tracing).
         edits: usize,
+        /// The first syntax error, in a file the parser does not fully
+        /// accept: when tagging, the code around each error is left as it
+        /// is and only the rest carries the mark.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        syntax_error: Option<TextPosition>,
     },
     /// A source file left unchanged, with the reason.
     Skipped(SkipReason),

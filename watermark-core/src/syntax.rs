@@ -235,6 +235,85 @@ impl Parsed<'_> {
         self.tokens.get_or_init(|| FileTokens::new(self)).as_ref()
     }
 
+    /// The byte ranges a tag leaves alone in a file with syntax errors,
+    /// sorted and merged; empty for a file without.
+    ///
+    /// The parser rejected something there, so its reading of the code
+    /// around it is not trusted: for each ERROR or MISSING node, the
+    /// innermost item of the language table's order list around it (a
+    /// function, an impl, a class), or the top-level statement when there
+    /// is none, together with that item's neighbouring siblings (an
+    /// attribute or decorator the error may have detached from the item
+    /// it belongs to). Everything else parsed cleanly and is as safe to
+    /// edit as in a file without errors. A file whose root is an error is
+    /// left alone entirely.
+    pub(crate) fn error_extents(&self) -> Vec<(usize, usize)> {
+        let root = self.tree.root_node();
+        if !root.has_error() {
+            return Vec::new();
+        }
+        if root.is_error() || root.is_missing() {
+            return vec![(0, self.text.len())];
+        }
+        let items = self.lang.table().order.items;
+        let comment = |n: &Node<'_>| self.kinds.comment.contains(n.kind_id());
+        let mut out = Vec::new();
+        // Depth-first through the subtrees that hold an error, with the
+        // path from the root: `Node::parent` would search from the root
+        // again for every error.
+        let mut path: Vec<Node<'_>> = Vec::new();
+        let mut stack = vec![(root, 0usize)];
+        while let Some((node, depth)) = stack.pop() {
+            path.truncate(depth);
+            if depth > 0 && (node.is_error() || node.is_missing()) {
+                // The innermost item around the error, else the top-level
+                // statement (`path[1]`), else the error node itself.
+                let around = path
+                    .iter()
+                    .skip(1)
+                    .rev()
+                    .find(|n| items.contains(&n.kind()))
+                    .or(path.get(1))
+                    .copied()
+                    .unwrap_or(node);
+                let mut start = around.start_byte();
+                let mut end = around.end_byte();
+                let mut prev = around.prev_sibling();
+                while let Some(p) = prev.filter(|p| comment(p)) {
+                    prev = p.prev_sibling();
+                }
+                let mut next = around.next_sibling();
+                while let Some(n) = next.filter(|n| comment(n)) {
+                    next = n.next_sibling();
+                }
+                if let Some(p) = prev {
+                    start = start.min(p.start_byte());
+                }
+                if let Some(n) = next {
+                    end = end.max(n.end_byte());
+                }
+                out.push((start, end));
+                continue;
+            }
+            path.push(node);
+            let mut cursor = node.walk();
+            let children: Vec<Node<'_>> = node
+                .children(&mut cursor)
+                .filter(|c| c.has_error() || c.is_missing())
+                .collect();
+            stack.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
+        }
+        out.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(out.len());
+        for (start, end) in out {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
+    }
+
     /// The first ERROR or MISSING node, as a 1-based line and column.
     pub(crate) fn first_error(&self) -> Option<(usize, usize)> {
         let root = self.tree.root_node();

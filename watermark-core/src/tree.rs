@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::channel::{all_refusals, all_sites, ChannelId, Refusal};
+use crate::channel::{all_refusals, all_sites, editable_sites, ChannelId, Refusal};
 use crate::code::prf::Prf;
 use crate::embed::{tag_source, CodeParams};
 use crate::error::TreeError;
@@ -16,7 +16,7 @@ use crate::key::OwnerKey;
 use crate::key::PublicKey;
 use crate::lang::Lang;
 use crate::recipient::Recipient;
-use crate::report::{FileReport, FileStatus, Progress, SkipReason};
+use crate::report::{FileReport, FileStatus, Progress, SkipReason, TextPosition};
 use crate::signed::{sign_source, verify_source, FoundSignature, SignError};
 use crate::syntax::{decode, index, parse};
 use sha2::{Digest as _, Sha256};
@@ -542,9 +542,16 @@ fn tag_one(
                     with_comment
                 }
                 Err(SignError::Source(reason)) => {
-                    // Unsignable (it does not parse): delivered as tagged,
-                    // and reported unless it was skipped anyway.
-                    if matches!(status, FileStatus::Processed { .. }) {
+                    // Unsignable: delivered as tagged. A file tagged around
+                    // its syntax errors already reports them; otherwise the
+                    // reason is reported unless it was skipped anyway.
+                    if matches!(
+                        status,
+                        FileStatus::Processed {
+                            syntax_error: None,
+                            ..
+                        }
+                    ) {
                         status = FileStatus::Skipped(reason);
                     }
                     output
@@ -670,7 +677,11 @@ pub fn scan_tree(
             let mut evidence = Evidence::new();
             let status = match read_bounded(&entry.abs) {
                 Ok(bytes) => match evidence.scan_with(lang, &bytes, &prf) {
-                    Ok(sites) => FileStatus::Processed { sites, edits: 0 },
+                    Ok(sites) => FileStatus::Processed {
+                        sites,
+                        edits: 0,
+                        syntax_error: None,
+                    },
                     Err(reason) => FileStatus::Skipped(reason),
                 },
                 Err(reason) => FileStatus::Skipped(reason),
@@ -845,7 +856,8 @@ pub fn inspect_tree(
                     let lines = decoded.text.lines().count();
                     let parsed = parse(lang, decoded.text)?;
                     let index = index(&parsed);
-                    let sites = all_sites(&parsed, &index, &prf);
+                    // What a tag may edit: around syntax errors, nothing.
+                    let sites = editable_sites(&parsed, all_sites(&parsed, &index, &prf));
                     let channels = ChannelId::ALL
                         .iter()
                         .map(|&id| {
@@ -864,17 +876,10 @@ pub fn inspect_tree(
                             refusal,
                         })
                         .collect();
-                    let status = match parsed.first_error() {
-                        Some((line, column)) => {
-                            FileStatus::Skipped(crate::report::SkipReason::ParseErrors {
-                                line,
-                                column,
-                            })
-                        }
-                        None => FileStatus::Processed {
-                            sites: sites.len(),
-                            edits: 0,
-                        },
+                    let status = FileStatus::Processed {
+                        sites: sites.len(),
+                        edits: 0,
+                        syntax_error: parsed.first_error().map(TextPosition::new),
                     };
                     Ok((lines, channels, refusals, status))
                 });

@@ -168,6 +168,28 @@ pub(crate) fn all_sites(parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf) -> Ve
     sites
 }
 
+/// The sites a tag may edit: in a file with syntax errors, those clear of
+/// [`Parsed::error_extents`] (a site touching one, even at its edge, is
+/// left as it is; the tracer still reads it, as a position that shows the
+/// original's value in every copy). All of them otherwise.
+pub(crate) fn editable_sites(parsed: &Parsed<'_>, mut sites: Vec<Site>) -> Vec<Site> {
+    let dirty = parsed.error_extents();
+    if !dirty.is_empty() {
+        sites.retain(|site| {
+            let (start, end) = (site.flip.span.byte_start(), site.flip.span.byte_end());
+            let (start, end) = match site.swap {
+                Some(swap) => (start.min(swap.first.0), end.max(swap.second.1)),
+                None => (start, end),
+            };
+            // The first extent ending at or after `start` is the only one
+            // that can reach into [start, end].
+            let i = dirty.partition_point(|&(_, e)| e < start);
+            dirty.get(i).is_none_or(|&(s, _)| s > end)
+        });
+    }
+    sites
+}
+
 /// Every channel's refusal log for a parsed file.
 pub(crate) fn all_refusals(
     parsed: &Parsed<'_>,
