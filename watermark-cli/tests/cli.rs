@@ -342,6 +342,48 @@ fn inspect_reports_sites_per_file() {
     assert!(String::from_utf8_lossy(&text.stdout).contains("per 1,000 lines"));
 }
 
+/// A file with syntax tree-sitter lacks: `inspect` names the error and
+/// the lines left alone, counts only what a tag may edit, and `tag`
+/// warns, leaves those lines as they are and tags the rest.
+#[test]
+fn syntax_errors_are_shown_and_the_rest_is_tagged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let mut src =
+        String::from("fn bounded() -> u8\nwhere\n    (): Copy,\n{\n    let a = 1;\n\n    a\n}\n\n");
+    for f in 0..12 {
+        src +=
+            &format!("fn f{f}() -> u8 {{\n    let a = {f};\n\n    let b = a + 1;\n    b\n}}\n\n");
+    }
+    let input = dir.path().join("lib.rs");
+    fs::write(&input, &src).expect("write");
+    let out = watermark(&["inspect", "--refusals", s(&input)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("syntax error at 3:6; the code around it is left alone"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lib.rs:1: all: left alone: lines 1-15 hold a syntax error"),
+        "{text}"
+    );
+    let json = watermark(&["inspect", "--json", s(&input)]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(json[0]["syntax_error"]["line"], 3, "{json}");
+    let tagged = tag(&key, "acme", &input, &dir.path().join("out.rs"));
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    assert!(
+        stderr(&tagged).contains("lib.rs: syntax error at 3:6; the code around it is left alone, the rest carries the mark"),
+        "{}",
+        stderr(&tagged)
+    );
+    let copy = fs::read_to_string(dir.path().join("out.rs")).expect("tagged");
+    let kept = "fn bounded() -> u8\nwhere\n    (): Copy,\n{\n    let a = 1;\n\n    a\n}\n\nfn f0() -> u8 {\n    let a = 0;\n\n    let b = a + 1;\n";
+    assert!(copy.starts_with(kept), "{copy}");
+    assert_ne!(copy, src, "nothing else was tagged");
+}
+
 #[test]
 fn the_demo_names_the_leaker() {
     let out = watermark(&["demo"]);

@@ -815,7 +815,7 @@ pub struct FileInspection {
 /// One entry of the refusal log.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChannelRefusal {
-    /// Channel name.
+    /// Channel name (`all` for code no channel edits).
     pub channel: &'static str,
     /// What was refused, where and why.
     #[serde(flatten)]
@@ -869,12 +869,33 @@ pub fn inspect_tree(
                             }
                         })
                         .collect();
-                    let refusals = all_refusals(&parsed, &index, &prf)
+                    let line = |byte: usize| {
+                        1 + decoded.text.as_bytes()[..byte]
+                            .iter()
+                            .filter(|&&b| b == b'\n')
+                            .count()
+                    };
+                    let refusals = parsed
+                        .error_extents()
                         .into_iter()
-                        .map(|(id, refusal)| ChannelRefusal {
-                            channel: id.name(),
-                            refusal,
+                        .map(|(start, end)| ChannelRefusal {
+                            channel: "all",
+                            refusal: Refusal {
+                                line: line(start),
+                                reason: format!(
+                                    "left alone: lines {}-{} hold a syntax error \
+                                     (the item around it and its neighbours)",
+                                    line(start),
+                                    line(end.max(start + 1) - 1)
+                                ),
+                            },
                         })
+                        .chain(all_refusals(&parsed, &index, &prf).into_iter().map(
+                            |(id, refusal)| ChannelRefusal {
+                                channel: id.name(),
+                                refusal,
+                            },
+                        ))
                         .collect();
                     let status = FileStatus::Processed {
                         sites: sites.len(),
