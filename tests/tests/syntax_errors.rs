@@ -311,3 +311,30 @@ fn locked_dependencies_with_syntax_errors_are_tagged_around_them() {
     );
     assert_eq!(named(&verdict), [recipient.as_str()]);
 }
+
+/// An error between top-level items (here a stray `}`, as a block the
+/// parser closed too early would leave) means the parser lost track of
+/// where items begin and end: nothing in the file is edited, however many
+/// sites the rest has.
+#[test]
+fn an_error_between_top_level_items_leaves_the_whole_file_alone() {
+    let function = |f: usize| {
+        format!(
+            "fn f{f}(x: u64) -> u64 {{\n    let a = x + {f};\n\n    let b = a * 2;\n    b\n}}\n\n"
+        )
+    };
+    let mut src: String = (0..20).map(function).collect();
+    src += "}\n\n";
+    src.extend((20..40).map(function));
+    let mut tagged_without_it = 0;
+    for r in candidates(4) {
+        let (copy, edits, error) = tag(Lang::Rust, &src, &r);
+        assert_eq!((copy.as_str(), edits), (src.as_str(), 0), "{r}");
+        assert_eq!(error.map(|e| e.line), Some(141), "{r}");
+        tagged_without_it += tag(Lang::Rust, &src.replace("}\n\n}", "}\n\n"), &r).1;
+    }
+    assert!(
+        tagged_without_it > 40,
+        "the file has sites: {tagged_without_it} edits"
+    );
+}

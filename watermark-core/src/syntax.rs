@@ -244,9 +244,11 @@ impl Parsed<'_> {
     /// function, an impl, a class), or the top-level statement when there
     /// is none, together with that item's neighbouring siblings (an
     /// attribute or decorator the error may have detached from the item
-    /// it belongs to). Everything else parsed cleanly and is as safe to
-    /// edit as in a file without errors. A file whose root is an error is
-    /// left alone entirely.
+    /// it belongs to). An error between top-level statements or items (a
+    /// stray `}` after a block the parser closed too early, say) means the
+    /// parser lost track of where they begin and end: the whole file is
+    /// left alone. Everything else parsed cleanly and is as safe to edit
+    /// as in a file without errors.
     pub(crate) fn error_extents(&self) -> Vec<(usize, usize)> {
         let root = self.tree.root_node();
         if !root.has_error() {
@@ -266,8 +268,13 @@ impl Parsed<'_> {
         while let Some((node, depth)) = stack.pop() {
             path.truncate(depth);
             if depth > 0 && (node.is_error() || node.is_missing()) {
+                if depth == 1 {
+                    // Between top-level statements: see above.
+                    return vec![(0, self.text.len())];
+                }
                 // The innermost item around the error, else the top-level
-                // statement (`path[1]`), else the error node itself.
+                // statement (`path[1]`); either holds any body the error
+                // stands in.
                 let around = path
                     .iter()
                     .skip(1)
