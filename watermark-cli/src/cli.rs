@@ -448,23 +448,32 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
         writeln!(stdout)?;
     } else {
         let (mut tagged, mut sites, mut edits, mut skipped, mut copied) = (0, 0, 0, 0, 0);
+        let mut around_errors = 0;
         for file in &report.files {
             match &file.status {
                 FileStatus::Processed {
-                    sites: s, edits: e, ..
+                    sites: s,
+                    edits: e,
+                    syntax_error,
                 } => {
                     tagged += 1;
                     sites += s;
                     edits += e;
+                    around_errors += usize::from(syntax_error.is_some());
                 }
                 FileStatus::Skipped(_) => skipped += 1,
                 FileStatus::Copied | FileStatus::Symlink => copied += 1,
             }
         }
         let signed = report.delivered.iter().filter(|d| d.signed).count();
+        let around_errors = if around_errors > 0 {
+            format!("; {around_errors} of these files around syntax errors")
+        } else {
+            String::new()
+        };
         writeln!(
             stdout,
-            "tagged {tagged} source files for {recipient} ({sites} sites, {edits} edits); \
+            "tagged {tagged} source files for {recipient} ({sites} sites, {edits} edits){around_errors}; \
              {skipped} source files left unchanged; {copied} other files copied -> {}",
             out.display()
         )?;

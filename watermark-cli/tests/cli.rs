@@ -378,6 +378,12 @@ fn syntax_errors_are_shown_and_the_rest_is_tagged() {
         "{}",
         stderr(&tagged)
     );
+    assert!(
+        String::from_utf8_lossy(&tagged.stdout)
+            .contains("edits); 1 of these files around syntax errors;"),
+        "{}",
+        String::from_utf8_lossy(&tagged.stdout)
+    );
     let copy = fs::read_to_string(dir.path().join("out.rs")).expect("tagged");
     let kept = "fn bounded() -> u8\nwhere\n    (): Copy,\n{\n    let a = 1;\n\n    a\n}\n\nfn f0() -> u8 {\n    let a = 0;\n\n    let b = a + 1;\n";
     assert!(copy.starts_with(kept), "{copy}");
