@@ -869,14 +869,14 @@ pub fn inspect_tree(
                             }
                         })
                         .collect();
-                    let line = |byte: usize| {
-                        1 + decoded.text.as_bytes()[..byte]
-                            .iter()
-                            .filter(|&&b| b == b'\n')
-                            .count()
+                    let extents = parsed.error_extents();
+                    let newlines: Vec<usize> = if extents.is_empty() {
+                        Vec::new()
+                    } else {
+                        decoded.text.match_indices('\n').map(|(at, _)| at).collect()
                     };
-                    let refusals = parsed
-                        .error_extents()
+                    let line = |byte: usize| 1 + newlines.partition_point(|&n| n < byte);
+                    let refusals = extents
                         .into_iter()
                         .map(|(start, end)| ChannelRefusal {
                             channel: "all",
