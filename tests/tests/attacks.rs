@@ -1,5 +1,7 @@
 //! Attacks on a leaked copy that keep the program meaningfully the same:
-//! consistent renaming of every identifier, partial leaks.
+//! consistent renaming of every identifier, partial leaks, deleted items,
+//! and re-tagging under another key (which erases the mark: the check
+//! there is that nobody is named).
 
 use std::fs;
 use std::path::Path;
@@ -148,6 +150,63 @@ fn partial_leaks_are_traced_or_name_nobody_never_a_wrong_one() {
             project.name
         );
     }
+}
+
+/// A leaker holding this tool re-tags the copy under a key of their own.
+/// Every site is found from the code alone, whatever the key, so this
+/// re-draws every position: the mark is erased (a limit stated in the
+/// README), and what must hold is that nobody is named. Each project's
+/// copy is still read in full (the positions are there, with values that
+/// no longer follow the owner's key).
+#[test]
+fn re_tagging_under_another_key_erases_the_mark_and_names_nobody() {
+    let key = test_key(29);
+    let attacker = test_key(230);
+    let all = candidates(100);
+    let mallory = watermark_core::Recipient::new("mallory").expect("id");
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut best = f64::MAX;
+    for (i, project) in corpus().into_iter().enumerate() {
+        let recipient = &all[(i * 11 + 5) % 100];
+        let copy = work.path().join(&project.name);
+        let again = work.path().join(format!("{}-again", project.name));
+        for (from, to, key, who) in [
+            (&project.dir, &copy, &key, recipient),
+            (&copy, &again, &attacker, &mallory),
+        ] {
+            tag_tree(
+                from,
+                to,
+                key,
+                who,
+                &CodeParams::default(),
+                WalkOptions::default(),
+                &NoProgress,
+            )
+            .expect("tag");
+        }
+        let (before, _) =
+            scan_tree(&copy, &key, WalkOptions::default(), &NoProgress).expect("scan");
+        let (after, _) =
+            scan_tree(&again, &key, WalkOptions::default(), &NoProgress).expect("scan");
+        let verdict = score(&after, &key, &all, &TraceParams::default());
+        let named = named(&verdict);
+        let (kept, total) = positions_kept(&before, &after);
+        println!(
+            "{:<22} {kept} of {total} positions keep their value; named {named:?} \
+             (best log10 p {:.1})",
+            project.name, verdict.candidates[0].log10_p_value
+        );
+        assert!(named.is_empty(), "{}: named {named:?}", project.name);
+        assert!(
+            verdict.positions_observed * 10 >= total * 9,
+            "{}: only {} of {total} positions read",
+            project.name,
+            verdict.positions_observed
+        );
+        best = best.min(verdict.candidates[0].log10_p_value);
+    }
+    println!("smallest log10 p of any candidate: {best:.1}");
 }
 
 /// Delete the `nth` function or method of a file (with
