@@ -114,6 +114,30 @@ pub fn ruff() -> PathBuf {
     path
 }
 
+/// Compile `src` as a Rust 2021 program with rustc, run it and return its
+/// standard output; panics with rustc's messages if it does not compile.
+pub fn run_rust_program(src: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("main.rs");
+    fs::write(&path, src).expect("write");
+    let out = Command::new("rustc")
+        .args(["--edition", "2021", "-o"])
+        .arg(dir.path().join("main"))
+        .arg(&path)
+        .output()
+        .expect("rustc runs");
+    assert!(
+        out.status.success(),
+        "does not compile:\n{}\n{src}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(dir.path().join("main"))
+        .output()
+        .expect("runs");
+    assert!(run.status.success(), "exits with {}:\n{src}", run.status);
+    String::from_utf8(run.stdout).expect("utf-8")
+}
+
 /// The recipients a verdict names, highest score first.
 pub fn named(verdict: &watermark_core::Verdict) -> Vec<&str> {
     verdict

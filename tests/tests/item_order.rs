@@ -9,7 +9,7 @@ use watermark_core::{
     inspect_tree, tag_source, ChannelId, CodeParams, Evidence, FileStatus, Lang, Locator,
     NoProgress, OwnerKey, Recipient, Tally, WalkOptions,
 };
-use watermark_tests::test_key;
+use watermark_tests::{run_rust_program, test_key};
 
 const RECIPIENTS: usize = 48;
 
@@ -531,20 +531,7 @@ fn main() {\n    try_it::<u8>()\n}\n";
     // The channels were active on this file (items moved or blank lines
     // changed for somebody), and such a copy behaves as the original.
     let copy = changed.expect("no copy changed at all");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("main.rs");
-    fs::write(&path, &copy).expect("write");
-    let status = std::process::Command::new("rustc")
-        .args(["--edition", "2021", "-o"])
-        .arg(dir.path().join("main"))
-        .arg(&path)
-        .status()
-        .expect("rustc runs");
-    assert!(status.success(), "the copy does not compile:\n{copy}");
-    let run = std::process::Command::new(dir.path().join("main"))
-        .output()
-        .expect("runs");
-    assert_eq!(String::from_utf8_lossy(&run.stdout), "false\n", "{copy}");
+    assert_eq!(run_rust_program(&copy), "false\n", "{copy}");
 }
 
 /// Two definitions that differ only in their names look the same to the

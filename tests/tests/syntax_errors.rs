@@ -10,7 +10,7 @@ use std::process::Command;
 use watermark_core::{
     score, tag_source, CodeParams, Evidence, FileStatus, Lang, Recipient, TextPosition, TraceParams,
 };
-use watermark_tests::{candidates, named, test_key};
+use watermark_tests::{candidates, named, run_rust_program, test_key};
 
 /// Items tree-sitter-rust rejects and rustc accepts, each in an item of
 /// its own: these must come back byte for byte.
@@ -49,29 +49,6 @@ fn rust_program() -> String {
     src += &calls;
     src += "    println!(\"{} {} {} {} {}\", negative(), pattern(2), tilde!(~ 41), bounded(), abs(-3));\n}\n";
     src
-}
-
-/// Compile `src` with rustc and run it; its standard output.
-fn run_rust(src: &str) -> String {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("main.rs");
-    fs::write(&path, src).expect("write");
-    let out = Command::new("rustc")
-        .args(["--edition", "2021", "-o"])
-        .arg(dir.path().join("main"))
-        .arg(&path)
-        .output()
-        .expect("rustc runs");
-    assert!(
-        out.status.success(),
-        "does not compile:\n{}\n{src}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run = Command::new(dir.path().join("main"))
-        .output()
-        .expect("runs");
-    assert!(run.status.success());
-    String::from_utf8(run.stdout).expect("utf-8")
 }
 
 fn tag(lang: Lang, src: &str, recipient: &Recipient) -> (String, usize, Option<TextPosition>) {
@@ -115,7 +92,7 @@ fn rust_code_around_syntax_errors_is_tagged_and_behaves_the_same() {
         assert!(error.is_some(), "tree-sitter now accepts {item}");
     }
     let src = rust_program();
-    let expected = run_rust(&src);
+    let expected = run_rust_program(&src);
     let everyone = candidates(100);
     for r in [3, 42, 77] {
         let recipient = &everyone[r];
@@ -132,7 +109,7 @@ fn rust_code_around_syntax_errors_is_tagged_and_behaves_the_same() {
             );
         }
         assert_eq!(
-            run_rust(&copy),
+            run_rust_program(&copy),
             expected,
             "{recipient}: behaves differently"
         );

@@ -159,7 +159,7 @@ fn render_text(
     // Where the parser rejected something, the code around it stays as it
     // is (real code has syntax the grammar lacks; the rest is tagged).
     let index = index_of(&parsed);
-    let sites = editable_sites(&parsed, all_sites(&parsed, &index, prf));
+    let sites = editable_sites(&parsed.error_extents(), all_sites(&parsed, &index, prf));
     let chosen = choose(&sites);
     let mut output = Vec::with_capacity(decoded.bom.len() + decoded.text.len() + chosen.len());
     output.extend_from_slice(decoded.bom);

@@ -145,6 +145,36 @@ pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// A byte range a tag leaves alone ([`Parsed::error_extents`]), with the
+/// 1-based lines of its first and last byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ErrorExtent {
+    pub start: usize,
+    pub end: usize,
+    pub first_line: usize,
+    pub last_line: usize,
+}
+
+impl ErrorExtent {
+    /// From the start of `first` to the end of `last`.
+    fn between(first: Node<'_>, last: Node<'_>) -> Self {
+        let end = last.end_position();
+        // A node that ends with a line break ends at column 0 of the next
+        // line; its last byte is on the line before.
+        let last_line = if end.column == 0 && end.row > first.start_position().row {
+            end.row
+        } else {
+            end.row + 1
+        };
+        ErrorExtent {
+            start: first.start_byte(),
+            end: last.end_byte(),
+            first_line: first.start_position().row + 1,
+            last_line,
+        }
+    }
+}
+
 /// A parsed source file.
 pub(crate) struct Parsed<'a> {
     pub lang: Lang,
@@ -249,16 +279,24 @@ impl Parsed<'_> {
     /// parser lost track of where they begin and end: the whole file is
     /// left alone. Everything else parsed cleanly and is as safe to edit
     /// as in a file without errors.
-    pub(crate) fn error_extents(&self) -> Vec<(usize, usize)> {
+    pub(crate) fn error_extents<'t>(&'t self) -> Vec<ErrorExtent> {
         let root = self.tree.root_node();
         if !root.has_error() {
             return Vec::new();
         }
+        let whole = vec![ErrorExtent::between(root, root)];
         if root.is_error() || root.is_missing() {
-            return vec![(0, self.text.len())];
+            return whole;
         }
         let items = self.lang.table().order.items;
         let comment = |n: &Node<'_>| self.kinds.comment.contains(n.kind_id());
+        // The nearest sibling that is not a comment, stepping with `step`.
+        let beside = |mut n: Option<Node<'t>>, step: fn(&Node<'t>) -> Option<Node<'t>>| {
+            while let Some(c) = n.filter(comment) {
+                n = step(&c);
+            }
+            n
+        };
         let mut out = Vec::new();
         // Depth-first through the subtrees that hold an error, with the
         // path from the root: `Node::parent` would search from the root
@@ -270,7 +308,7 @@ impl Parsed<'_> {
             if depth > 0 && (node.is_error() || node.is_missing()) {
                 if depth == 1 {
                     // Between top-level statements: see above.
-                    return vec![(0, self.text.len())];
+                    return whole;
                 }
                 // The innermost item around the error, else the top-level
                 // statement (`path[1]`); either holds any body the error
@@ -283,23 +321,10 @@ impl Parsed<'_> {
                     .or(path.get(1))
                     .copied()
                     .unwrap_or(node);
-                let mut start = around.start_byte();
-                let mut end = around.end_byte();
-                let mut prev = around.prev_sibling();
-                while let Some(p) = prev.filter(|p| comment(p)) {
-                    prev = p.prev_sibling();
-                }
-                let mut next = around.next_sibling();
-                while let Some(n) = next.filter(|n| comment(n)) {
-                    next = n.next_sibling();
-                }
-                if let Some(p) = prev {
-                    start = start.min(p.start_byte());
-                }
-                if let Some(n) = next {
-                    end = end.max(n.end_byte());
-                }
-                out.push((start, end));
+                out.push(ErrorExtent::between(
+                    beside(around.prev_sibling(), Node::prev_sibling).unwrap_or(around),
+                    beside(around.next_sibling(), Node::next_sibling).unwrap_or(around),
+                ));
                 continue;
             }
             path.push(node);
@@ -310,12 +335,15 @@ impl Parsed<'_> {
                 .collect();
             stack.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
         }
-        out.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(out.len());
-        for (start, end) in out {
+        out.sort_unstable_by_key(|e| e.start);
+        let mut merged: Vec<ErrorExtent> = Vec::with_capacity(out.len());
+        for extent in out {
             match merged.last_mut() {
-                Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                _ => merged.push((start, end)),
+                Some(last) if extent.start <= last.end => {
+                    last.end = last.end.max(extent.end);
+                    last.last_line = last.last_line.max(extent.last_line);
+                }
+                _ => merged.push(extent),
             }
         }
         merged

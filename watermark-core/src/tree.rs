@@ -857,7 +857,8 @@ pub fn inspect_tree(
                     let parsed = parse(lang, decoded.text)?;
                     let index = index(&parsed);
                     // What a tag may edit: around syntax errors, nothing.
-                    let sites = editable_sites(&parsed, all_sites(&parsed, &index, &prf));
+                    let extents = parsed.error_extents();
+                    let sites = editable_sites(&extents, all_sites(&parsed, &index, &prf));
                     let channels = ChannelId::ALL
                         .iter()
                         .map(|&id| {
@@ -869,24 +870,16 @@ pub fn inspect_tree(
                             }
                         })
                         .collect();
-                    let extents = parsed.error_extents();
-                    let newlines: Vec<usize> = if extents.is_empty() {
-                        Vec::new()
-                    } else {
-                        decoded.text.match_indices('\n').map(|(at, _)| at).collect()
-                    };
-                    let line = |byte: usize| 1 + newlines.partition_point(|&n| n < byte);
                     let refusals = extents
                         .into_iter()
-                        .map(|(start, end)| ChannelRefusal {
+                        .map(|extent| ChannelRefusal {
                             channel: "all",
                             refusal: Refusal {
-                                line: line(start),
+                                line: extent.first_line,
                                 reason: format!(
                                     "left alone: lines {}-{} hold a syntax error \
                                      (the item around it and its neighbours)",
-                                    line(start),
-                                    line(end.max(start + 1) - 1)
+                                    extent.first_line, extent.last_line
                                 ),
                             },
                         })

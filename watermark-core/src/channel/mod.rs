@@ -7,7 +7,7 @@ pub(crate) mod item_order;
 
 use crate::code::prf::{Locator, Prf};
 use crate::span::Edit;
-use crate::syntax::{Index, Parsed};
+use crate::syntax::{ErrorExtent, Index, Parsed};
 
 /// Which formatters and edits a channel's marks survive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,11 +169,10 @@ pub(crate) fn all_sites(parsed: &Parsed<'_>, index: &Index<'_>, prf: &Prf) -> Ve
 }
 
 /// The sites a tag may edit: in a file with syntax errors, those clear of
-/// [`Parsed::error_extents`] (a site touching one, even at its edge, is
-/// left as it is; the tracer still reads it, as a position that shows the
-/// original's value in every copy). All of them otherwise.
-pub(crate) fn editable_sites(parsed: &Parsed<'_>, mut sites: Vec<Site>) -> Vec<Site> {
-    let dirty = parsed.error_extents();
+/// its [`Parsed::error_extents`] (a site touching one, even at its edge,
+/// is left as it is; the tracer still reads it, as a position that shows
+/// the original's value in every copy). All of them otherwise.
+pub(crate) fn editable_sites(dirty: &[ErrorExtent], mut sites: Vec<Site>) -> Vec<Site> {
     if !dirty.is_empty() {
         sites.retain(|site| {
             let (start, end) = (site.flip.span.byte_start(), site.flip.span.byte_end());
@@ -183,8 +182,8 @@ pub(crate) fn editable_sites(parsed: &Parsed<'_>, mut sites: Vec<Site>) -> Vec<S
             };
             // The first extent ending at or after `start` is the only one
             // that can reach into [start, end].
-            let i = dirty.partition_point(|&(_, e)| e < start);
-            dirty.get(i).is_none_or(|&(s, _)| s > end)
+            let i = dirty.partition_point(|e| e.end < start);
+            dirty.get(i).is_none_or(|e| e.start > end)
         });
     }
     sites
