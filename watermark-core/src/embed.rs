@@ -167,13 +167,7 @@ fn render_text(
         output.extend_from_slice(decoded.text.as_bytes());
     } else {
         let picked: Vec<&Site> = chosen.iter().map(|&i| &sites[i]).collect();
-        let swaps: Vec<Swap> = picked.iter().filter_map(|site| site.swap).collect();
-        let edits = if swaps.is_empty() {
-            picked.iter().map(|site| site.flip.clone()).collect()
-        } else {
-            nest_moves(decoded.text, &picked)?
-        };
-        let (text, _) = apply_checked(&parsed, edits, &swaps)?;
+        let (text, _) = apply_checked(&parsed, Rewrite::of_sites(decoded.text, &picked)?)?;
         output.extend_from_slice(text.as_bytes());
     }
     let channel_sites = ChannelId::ALL
@@ -191,53 +185,187 @@ fn render_text(
     })
 }
 
-/// Flatten flips into non-overlapping edits: an edit inside a swap (two
-/// methods of a class that itself trades places, a blank line between the
-/// two items) is rendered into the swap's replacement.
-fn nest_moves(text: &str, sites: &[&Site]) -> Result<Vec<Edit>, SkipReason> {
-    let mut moves: Vec<(usize, usize, Option<Swap>, &str)> = sites
-        .iter()
-        .map(|s| {
-            (
-                s.flip.span.byte_start(),
-                s.flip.span.byte_end(),
-                s.swap,
-                s.flip.replacement.as_str(),
-            )
+/// What tagging one file changes: the edits, and the same rewrite as
+/// tree-sitter is told about it so that its re-parse reuses what it can.
+pub(crate) struct Rewrite {
+    /// Non-overlapping edits in original coordinates: what the output is.
+    edits: Vec<Edit>,
+    /// The declared exchanges of sibling extents.
+    swaps: Vec<Swap>,
+    /// The same rewrite described for reuse (see [`describe_moves`]).
+    reuse: Vec<Edit>,
+}
+
+impl Rewrite {
+    /// The flips of `sites`, flattened into non-overlapping edits: an edit
+    /// inside a swap (two methods of a class that itself trades places, a
+    /// blank line between the two items) is rendered into the swap's
+    /// replacement.
+    pub(crate) fn of_sites(text: &str, sites: &[&Site]) -> Result<Self, SkipReason> {
+        let swaps: Vec<Swap> = sites.iter().filter_map(|site| site.swap).collect();
+        if swaps.is_empty() {
+            let edits: Vec<Edit> = sites.iter().map(|site| site.flip.clone()).collect();
+            return Ok(Rewrite {
+                reuse: edits.clone(),
+                edits,
+                swaps,
+            });
+        }
+        let mut moves: Vec<Move<'_>> = sites
+            .iter()
+            .map(|s| {
+                (
+                    s.flip.span.byte_start(),
+                    s.flip.span.byte_end(),
+                    s.swap,
+                    s.flip.replacement.as_str(),
+                )
+            })
+            .collect();
+        // Outer before inner; an insertion at the very start of a move
+        // stands before it, not inside it.
+        moves.sort_by_key(|&(start, end, ..)| (start, end != start, std::cmp::Reverse(end)));
+        let fail = |detail: &str| SkipReason::VerifyFailed {
+            detail: detail.to_owned(),
+        };
+        let mut edits = Vec::new();
+        for group in groups(&moves) {
+            let (start, end, ..) = group[0];
+            let replacement = render_move(text, group, 0).map_err(fail)?;
+            let span = ByteSpan::new(start, end).ok_or_else(|| fail("bad span"))?;
+            push_merged(&mut edits, Edit { span, replacement }).map_err(fail)?;
+        }
+        let mut reuse = Vec::new();
+        describe_moves(text, &moves, 0, &mut reuse).map_err(fail)?;
+        Ok(Rewrite {
+            edits,
+            swaps,
+            reuse,
         })
-        .collect();
-    // Outer before inner; an insertion at the very start of a move stands
-    // before it, not inside it.
-    moves.sort_by_key(|&(start, end, ..)| (start, end != start, std::cmp::Reverse(end)));
-    let fail = |detail: &str| SkipReason::VerifyFailed {
-        detail: detail.to_owned(),
-    };
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < moves.len() {
-        let (start, end, ..) = moves[i];
-        let inner_end = moves[i + 1..]
+    }
+
+    /// Plain edits, no swaps.
+    #[cfg(test)]
+    pub(crate) fn plain(edits: Vec<Edit>) -> Self {
+        Rewrite {
+            reuse: edits.clone(),
+            edits,
+            swaps: Vec::new(),
+        }
+    }
+}
+
+/// `moves` (sorted outer before inner) cut into groups: each an outermost
+/// move followed by the moves inside it.
+fn groups<'m, 'a>(moves: &'m [Move<'a>]) -> impl Iterator<Item = &'m [Move<'a>]> {
+    let mut rest = moves;
+    std::iter::from_fn(move || {
+        let (_, end, ..) = *rest.first()?;
+        let len = rest[1..]
             .iter()
             .position(|m| m.0 >= end)
-            .map_or(moves.len(), |p| i + 1 + p);
-        let replacement = render_move(text, &moves[i..inner_end], 0).map_err(fail)?;
-        // An insertion right where a move starts: one edit.
-        match out.last_mut() {
-            Some(Edit {
-                span,
-                replacement: before,
-            }) if span.byte_end() == start && span.byte_len() == 0 => {
-                before.push_str(&replacement);
-                *span = ByteSpan::new(span.byte_start(), end).ok_or_else(|| fail("bad span"))?;
-            }
-            _ => out.push(Edit {
-                span: ByteSpan::new(start, end).ok_or_else(|| fail("bad span"))?,
-                replacement,
-            }),
+            .map_or(rest.len(), |p| p + 1);
+        let (group, tail) = rest.split_at(len);
+        rest = tail;
+        Some(group)
+    })
+}
+
+/// Append `edit` to sorted, non-overlapping `out`, joining it to an
+/// insertion at the same point (the insertion's text comes first).
+fn push_merged(out: &mut Vec<Edit>, edit: Edit) -> Result<(), &'static str> {
+    if let Some(last) = out.last_mut() {
+        let (start, end) = (edit.span.byte_start(), edit.span.byte_end());
+        if last.span.byte_len() == 0 && last.span.byte_start() == start {
+            last.replacement.push_str(&edit.replacement);
+            last.span = ByteSpan::new(start, end).ok_or("bad span")?;
+            return Ok(());
         }
-        i = inner_end;
+        if last.span.byte_end() > start {
+            return Err("overlapping edits");
+        }
     }
-    Ok(out)
+    out.push(edit);
+    Ok(())
+}
+
+/// The same rewrite as the flattened `moves`, described so that
+/// tree-sitter can reuse the larger extent of each swap and everything in
+/// it that no edit touches. Tree-sitter reuses a subtree only where it
+/// stands in the old tree, so `A gap B -> B' gap' A'` is described as
+/// "delete `A gap`, keep `B` with its own inner edits (described the same
+/// way), insert `gap' A'` after it", or the mirror image when `A` is the
+/// larger. Rendering a whole swap as one replacement instead would make
+/// tree-sitter re-parse both extents, and with a blank line changed inside
+/// most moved items that is most of the file.
+fn describe_moves(
+    text: &str,
+    moves: &[Move<'_>],
+    depth: usize,
+    out: &mut Vec<Edit>,
+) -> Result<(), &'static str> {
+    if depth > 256 {
+        return Err("moves nested too deeply");
+    }
+    for group in groups(moves) {
+        let (start, end, swap, replacement) = group[0];
+        let nested = &group[1..];
+        let Some(swap) = swap else {
+            let span = ByteSpan::new(start, end).ok_or("bad span")?;
+            let replacement = replacement.to_owned();
+            push_merged(out, Edit { span, replacement })?;
+            continue;
+        };
+        let (a, b) = (swap.first, swap.second);
+        // The moves inside an extent; insertions at its ends belong to the
+        // gap (as in `render_move`).
+        let inside = |(k0, k1): (usize, usize)| -> Vec<Move<'_>> {
+            nested
+                .iter()
+                .filter(|m| m.0 >= k0 && m.1 <= k1 && !(m.0 == m.1 && (m.0 == k0 || m.0 == k1)))
+                .copied()
+                .collect()
+        };
+        let mut moved = String::new();
+        if b.1 - b.0 >= a.1 - a.0 {
+            push_merged(
+                out,
+                Edit {
+                    span: ByteSpan::new(a.0, b.0).ok_or("bad span")?,
+                    replacement: String::new(),
+                },
+            )?;
+            describe_moves(text, &inside(b), depth + 1, out)?;
+            render_range(text, a.1, b.0, nested, depth, true, &mut moved)?;
+            render_range(text, a.0, a.1, nested, depth, false, &mut moved)?;
+            push_merged(
+                out,
+                Edit {
+                    span: ByteSpan::empty(b.1),
+                    replacement: moved,
+                },
+            )?;
+        } else {
+            render_range(text, b.0, b.1, nested, depth, false, &mut moved)?;
+            render_range(text, a.1, b.0, nested, depth, true, &mut moved)?;
+            push_merged(
+                out,
+                Edit {
+                    span: ByteSpan::empty(a.0),
+                    replacement: moved,
+                },
+            )?;
+            describe_moves(text, &inside(a), depth + 1, out)?;
+            push_merged(
+                out,
+                Edit {
+                    span: ByteSpan::new(a.1, b.1).ok_or("bad span")?,
+                    replacement: String::new(),
+                },
+            )?;
+        }
+    }
+    Ok(())
 }
 
 type Move<'a> = (usize, usize, Option<Swap>, &'a str);
@@ -359,11 +487,16 @@ pub(crate) fn plan(
 /// against the incrementally re-parsed tree, others by full digests.
 pub(crate) fn apply_checked(
     parsed: &Parsed<'_>,
-    edits: Vec<Edit>,
-    swaps: &[Swap],
+    rewrite: Rewrite,
 ) -> Result<(String, tree_sitter::Tree), SkipReason> {
     let verify_failed = |detail: String| SkipReason::VerifyFailed { detail };
     let source = parsed.text;
+    let Rewrite {
+        edits,
+        swaps,
+        reuse,
+    } = rewrite;
+    let swaps = &swaps[..];
     let plan = EditPlan::new(edits, source.len()).map_err(|e| verify_failed(e.to_string()))?;
     let text = plan
         .apply(source)
@@ -377,32 +510,45 @@ pub(crate) fn apply_checked(
     // tracer parses from scratch. Its errors must then come back exactly
     // where they were (`same_program` compares ERROR nodes like any other).
     let had_errors = parsed.tree.root_node().has_error();
-    let reparsed = if had_errors {
-        parse(parsed.lang, &text)?
-    } else {
-        let mut old = parsed.tree.clone();
-        let lines = LineIndex::new(source);
-        for edit in describe_for_reuse(source, plan.edits(), swaps).iter().rev() {
-            old.edit(&lines.input_edit(edit));
+    // The description tree-sitter is given must yield exactly this text,
+    // or its reuse could stand for text that is not there; should it not
+    // (a bug), the re-parse is done from scratch.
+    let described = EditPlan::new(reuse, source.len())
+        .ok()
+        .filter(|plan| plan.apply(source).is_ok_and(|t| t == text));
+    debug_assert!(
+        described.is_some(),
+        "the reuse description differs from the edits"
+    );
+    let reparsed = match described {
+        Some(described) if !had_errors => {
+            let mut old = parsed.tree.clone();
+            let lines = LineIndex::new(source);
+            for edit in described.edits().iter().rev() {
+                old.edit(&lines.input_edit(edit));
+            }
+            let reparsed = reparse(parsed.lang, &text, &old)?;
+            #[cfg(debug_assertions)]
+            {
+                let fresh = parse(parsed.lang, &text)?;
+                assert_eq!(
+                    syntax_digest(&fresh),
+                    syntax_digest(&reparsed),
+                    "incremental and fresh re-parse disagree"
+                );
+                assert_eq!(fresh.first_error(), reparsed.first_error());
+            }
+            reparsed
         }
-        let reparsed = reparse(parsed.lang, &text, &old)?;
-        #[cfg(debug_assertions)]
-        {
-            let fresh = parse(parsed.lang, &text)?;
-            assert_eq!(
-                syntax_digest(&fresh),
-                syntax_digest(&reparsed),
-                "incremental and fresh re-parse disagree"
-            );
-            assert_eq!(fresh.first_error(), reparsed.first_error());
-        }
+        _ => parse(parsed.lang, &text)?,
+    };
+    if !had_errors {
         if let Some((line, column)) = reparsed.first_error() {
             return Err(verify_failed(format!(
                 "tagged text has a syntax error at {line}:{column}"
             )));
         }
-        reparsed
-    };
+    }
     // Cheap when the edits only moved whitespace and declared swaps: the
     // re-parse reused every untouched subtree and only the paths to the
     // edits are compared. Any other edit: full digests.
@@ -445,7 +591,7 @@ pub(crate) fn apply_verified(
     if edits.is_empty() {
         output.extend_from_slice(decoded.text.as_bytes());
     } else {
-        output.extend_from_slice(apply_checked(parsed, edits, &[])?.0.as_bytes());
+        output.extend_from_slice(apply_checked(parsed, Rewrite::plain(edits))?.0.as_bytes());
     }
     Ok(TaggedFile {
         output,
@@ -456,60 +602,6 @@ pub(crate) fn apply_verified(
         },
         channel_sites: Vec::new(),
     })
-}
-
-/// The same rewrite as `edits`, described so that tree-sitter can reuse
-/// the larger of two swapped extents: `A gap B -> B gap A` as "delete
-/// `A gap`, insert `gap A` after `B`" (or the mirror image), when that
-/// extent's text is unchanged. All in original coordinates, sorted.
-fn describe_for_reuse(source: &str, edits: &[Edit], swaps: &[Swap]) -> Vec<Edit> {
-    let mut out = Vec::with_capacity(edits.len() + swaps.len());
-    for edit in edits {
-        let (start, end) = (edit.span.byte_start(), edit.span.byte_end());
-        let swap = swaps
-            .iter()
-            .find(|s| s.first.0 == start && s.second.1 == end);
-        let Some(swap) = swap else {
-            out.push(edit.clone());
-            continue;
-        };
-        let (a, b) = (swap.first, swap.second);
-        let text_a = &source[a.0..a.1];
-        let text_b = &source[b.0..b.1];
-        let new = edit.replacement.as_str();
-        let after_b = new
-            .strip_prefix(text_b)
-            .filter(|_| text_b.len() >= text_a.len());
-        if let Some(after_b) = after_b {
-            // Keep B: delete `A gap`, then insert the rest after B.
-            if let Some(gone) = ByteSpan::new(a.0, b.0) {
-                out.push(Edit {
-                    span: gone,
-                    replacement: String::new(),
-                });
-                out.push(Edit {
-                    span: ByteSpan::empty(b.1),
-                    replacement: after_b.to_owned(),
-                });
-                continue;
-            }
-        } else if let Some(before_a) = new.strip_suffix(text_a) {
-            // Keep A: insert `B gap` before it, then delete `gap B`.
-            if let Some(gone) = ByteSpan::new(a.1, b.1) {
-                out.push(Edit {
-                    span: ByteSpan::empty(a.0),
-                    replacement: before_a.to_owned(),
-                });
-                out.push(Edit {
-                    span: gone,
-                    replacement: String::new(),
-                });
-                continue;
-            }
-        }
-        out.push(edit.clone());
-    }
-    out
 }
 
 fn is_whitespace(text: &str) -> bool {

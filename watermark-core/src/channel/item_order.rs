@@ -1194,7 +1194,7 @@ fn visit_definition_time<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::embed::apply_checked;
+    use crate::embed::{apply_checked, Rewrite};
     use crate::key::OwnerKey;
     use crate::lang::Lang;
     use crate::syntax::{index, parse};
@@ -1215,9 +1215,10 @@ mod tests {
                 ItemOrder.sites(&parsed, &index, &prf, &mut Units::default(), &mut sites);
                 total += sites.len();
                 for site in sites {
-                    let swap = site.swap.expect("a move");
-                    let (text, _) = apply_checked(&parsed, vec![site.flip.clone()], &[swap])
-                        .unwrap_or_else(|e| panic!("{lang}: {e}"));
+                    assert!(site.swap.is_some(), "a move");
+                    let rewrite = Rewrite::of_sites(src, &[&site]).expect("one move");
+                    let (text, _) =
+                        apply_checked(&parsed, rewrite).unwrap_or_else(|e| panic!("{lang}: {e}"));
                     // The flipped file shows the other value at the same
                     // locator, and flipping back restores the input.
                     let again = parse(lang, &text).expect("parse");
@@ -1235,9 +1236,8 @@ mod tests {
                         .find(|s| s.locator == site.locator)
                         .expect("the site is still found");
                     assert_eq!(same.value, !site.value);
-                    let (back, _) =
-                        apply_checked(&again, vec![same.flip.clone()], &[same.swap.expect("move")])
-                            .expect("flip back");
+                    let rewrite = Rewrite::of_sites(&text, &[same]).expect("one move");
+                    let (back, _) = apply_checked(&again, rewrite).expect("flip back");
                     assert_eq!(back, src);
                 }
             }
