@@ -159,6 +159,8 @@ fn render_text(
     // Where the parser rejected something, the code around it stays as it
     // is (real code has syntax the grammar lacks; the rest is tagged).
     let index = index_of(&parsed);
+    // Code that reads its own line numbers could tell the copies apart.
+    parsed.refuse_line_observers()?;
     let sites = editable_sites(&parsed.error_extents(), all_sites(&parsed, &index, prf));
     let chosen = choose(&sites);
     let mut output = Vec::with_capacity(decoded.bom.len() + decoded.text.len() + chosen.len());

@@ -63,6 +63,28 @@ pub enum SkipReason {
         /// What tree-sitter said.
         message: String,
     },
+    /// The code reads its own line numbers (a frame's line, `line!()`):
+    /// moving a blank line or an item could change what it does, so the
+    /// file is delivered unchanged.
+    #[error(
+        "the code reads its own line numbers (`{what}` at {line}:{column}); file left unchanged"
+    )]
+    ObservesLineNumbers {
+        /// The name found.
+        what: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based byte column.
+        column: usize,
+    },
+    /// A UI test's expected output sits beside the file (`NAME.stderr`):
+    /// it pins the compiler's line numbers, so the file is delivered
+    /// unchanged.
+    #[error("its expected output {file} pins its line numbers; file left unchanged")]
+    PinnedOutput {
+        /// The file beside it.
+        file: String,
+    },
     /// The tagged text did not re-parse to the same program, so the
     /// original was kept. Indicates a bug in a channel; please report it.
     #[error("safety check failed ({detail}); file left unchanged")]

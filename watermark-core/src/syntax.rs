@@ -265,6 +265,55 @@ impl Parsed<'_> {
         self.tokens.get_or_init(|| FileTokens::new(self)).as_ref()
     }
 
+    /// Refuse a file whose code reads its own line numbers (see
+    /// [`Parsed::line_observer`]).
+    pub(crate) fn refuse_line_observers(&self) -> Result<(), SkipReason> {
+        match self.line_observer() {
+            None => Ok(()),
+            Some((offset, (name, then))) => {
+                let (line, column) = line_column(self.text.as_bytes(), offset);
+                Err(SkipReason::ObservesLineNumbers {
+                    what: format!("{name}{then}"),
+                    line,
+                    column,
+                })
+            }
+        }
+    }
+
+    /// The first place where the code reads its own line numbers (the
+    /// language table's `line_observers`): its byte offset and what was
+    /// found there. Comments and the insides of strings do not count.
+    pub(crate) fn line_observer(&self) -> Option<(usize, (&'static str, &'static str))> {
+        let observers = self.lang.table().line_observers;
+        let tokens = self.file_tokens()?;
+        let text = self.text.as_bytes();
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        tokens.spans.iter().find_map(|&(start, end)| {
+            let (start, end) = (start as usize, end as usize);
+            let token = &text[start..end];
+            let &found = observers.iter().find(|(name, then)| {
+                if token != name.as_bytes() {
+                    return false;
+                }
+                // `then`, whitespace allowed before each of its bytes,
+                // not running on into an identifier.
+                let mut at = end;
+                for &want in then.as_bytes() {
+                    while text.get(at).is_some_and(u8::is_ascii_whitespace) {
+                        at += 1;
+                    }
+                    if text.get(at) != Some(&want) {
+                        return false;
+                    }
+                    at += 1;
+                }
+                then.is_empty() || !text.get(at).copied().is_some_and(ident)
+            })?;
+            Some((start, found))
+        })
+    }
+
     /// The byte ranges a tag leaves alone in a file with syntax errors,
     /// sorted and merged; empty for a file without.
     ///

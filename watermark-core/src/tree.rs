@@ -217,6 +217,22 @@ fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
 }
 
 /// The regular files of a supported language, with their language.
+/// The expected output pinned beside a source file, if any: a UI test
+/// (trybuild, compiletest) compares the compiler's messages, line numbers
+/// included, with `NAME.stderr` or `NAME.stdout`, so no edit may shift them.
+fn pinned_output(source: &Path) -> Option<String> {
+    ["stderr", "stdout"].into_iter().find_map(|ext| {
+        let beside = source.with_extension(ext);
+        beside.is_file().then(|| {
+            beside
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+    })
+}
+
 fn source_files(entries: &[Entry]) -> Vec<(&Entry, Lang)> {
     entries
         .iter()
@@ -519,15 +535,21 @@ fn tag_one(
     let lang = Lang::from_path(&entry.abs);
     let path = delivery_path(&rel);
     let mut signed = false;
-    let (output, mut status, channel_sites) = match lang {
-        Some(lang) => {
+    let pinned = lang.and_then(|_| pinned_output(&entry.abs));
+    let (output, mut status, channel_sites) = match (lang, pinned.clone()) {
+        (Some(_), Some(file)) => (
+            bytes,
+            FileStatus::Skipped(SkipReason::PinnedOutput { file }),
+            Vec::new(),
+        ),
+        (Some(lang), None) => {
             let tagged = tag_source(lang, &bytes, key, recipient, params);
             (tagged.output, tagged.status, tagged.channel_sites)
         }
-        None => (bytes, FileStatus::Copied, Vec::new()),
+        (None, _) => (bytes, FileStatus::Copied, Vec::new()),
     };
     let output = match (lang, signing) {
-        (Some(lang), Some(signing)) if signing.wants(&path) => {
+        (Some(lang), Some(signing)) if signing.wants(&path) && pinned.is_none() => {
             match sign_source(
                 lang,
                 &output,
@@ -852,10 +874,14 @@ pub fn inspect_tree(
                     message: e.to_string(),
                 })
                 .and_then(|bytes| {
+                    if let Some(file) = pinned_output(&entry.abs) {
+                        return Err(SkipReason::PinnedOutput { file });
+                    }
                     let decoded = decode(&bytes)?;
                     let lines = decoded.text.lines().count();
                     let parsed = parse(lang, decoded.text)?;
                     let index = index(&parsed);
+                    parsed.refuse_line_observers()?;
                     // What a tag may edit: around syntax errors, nothing.
                     let extents = parsed.error_extents();
                     let sites = editable_sites(&extents, all_sites(&parsed, &index, &prf));

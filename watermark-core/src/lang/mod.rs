@@ -62,6 +62,13 @@ pub struct LangTable {
     /// honours). No site touches a statement or comment carrying one: the
     /// formatter then counts blank lines by rules of its own.
     pub formatter_directives: &'static [&'static str],
+    /// Code that reads its own line numbers: an identifier token, then the
+    /// text that must follow it (whitespace between tokens aside; empty for
+    /// none). A file holding one is never edited: moving a blank line or an
+    /// item would change the numbers it reads (a hard-coded offset between
+    /// two lines, a test that compares `line!()` with a caller's location).
+    /// The tracer reads such files like any other.
+    pub line_observers: &'static [(&'static str, &'static str)],
     /// The item-order channel.
     pub order: OrderTable,
     /// Signed provenance comments.

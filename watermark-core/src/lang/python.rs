@@ -32,6 +32,32 @@ pub(super) static TABLE: LangTable = LangTable {
     // a docstring too.
     docstring_kind: Some(("expression_statement", &["string", "concatenated_string"])),
     formatter_directives: &["fmt:", "fmt :", "yapf:"],
+    // Frames, tracebacks, code objects and source lookups that carry line
+    // numbers (`sys._getframe` alone, for a caller's globals, does not).
+    line_observers: &[
+        ("lineno", ""),
+        ("end_lineno", ""),
+        ("f_lineno", ""),
+        ("tb_lineno", ""),
+        ("co_firstlineno", ""),
+        ("co_lines", ""),
+        ("co_positions", ""),
+        ("co_lnotab", ""),
+        ("extract_stack", ""),
+        ("extract_tb", ""),
+        ("walk_stack", ""),
+        ("walk_tb", ""),
+        ("StackSummary", ""),
+        ("FrameSummary", ""),
+        ("getframeinfo", ""),
+        ("getouterframes", ""),
+        ("getinnerframes", ""),
+        ("getlineno", ""),
+        ("getsource", ""),
+        ("getsourcelines", ""),
+        ("findsource", ""),
+        ("linecache", ""),
+    ],
     order: OrderTable {
         // The module and class bodies; never `if` / `try` blocks
         // (conditional definitions) or function bodies.

@@ -44,6 +44,9 @@ pub(super) static TABLE: LangTable = LangTable {
     blank_exclude_bodiless: &["mod_item"],
     docstring_kind: None,
     formatter_directives: &[],
+    // `#[track_caller]` alone only moves a panic message's location, as
+    // any edit above a panic does; `Location::caller()` reads it.
+    line_observers: &[("line", "!"), ("Location", "::caller")],
     order: OrderTable {
         // Modules and impl blocks; never trait bodies or extern blocks.
         bodies: &[
