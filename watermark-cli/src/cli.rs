@@ -439,6 +439,7 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
             "files": report.files,
             "delivered": report.delivered,
             "channel_sites": report.channel_sites,
+            "left_out": report.left_out,
             "delivery_id": delivery_id,
             "receipt": receipt_path,
             "receipt_sha256": receipt,
@@ -479,6 +480,15 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
         )?;
         if signing.is_some() {
             writeln!(stdout, "signed comments in {signed} files")?;
+        }
+        if let Some(first) = report.left_out.first() {
+            writeln!(
+                stdout,
+                "{} files kept out by .gitignore / .ignore rules were not delivered \
+                 (the first: {}); --no-ignore delivers them",
+                report.left_out.len(),
+                first.display()
+            )?;
         }
         writeln!(
             stdout,

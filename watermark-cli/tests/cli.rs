@@ -391,6 +391,59 @@ fn syntax_errors_are_shown_and_the_rest_is_tagged() {
 }
 
 #[test]
+fn ignored_files_and_line_readers_are_named_in_the_tag_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("pkg")).expect("mkdir");
+    fs::write(src.join(".gitignore"), "_version.py\n").expect("write");
+    fs::write(src.join("pkg/_version.py"), "version = '1.0'\n").expect("write");
+    let mut body = String::from("import sys\n\n\n");
+    for f in 0..8 {
+        body += &format!("def f{f}(x):\n    y = x + {f}\n\n    return y\n\n\n");
+    }
+    fs::write(src.join("pkg/plain.py"), &body).expect("write");
+    let reader = body + "def where():\n    return sys._getframe(1).f_lineno\n";
+    fs::write(src.join("pkg/reader.py"), &reader).expect("write");
+    let out = dir.path().join("out");
+    let tagged = tag(&key, "acme", &src, &out);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    let stdout = String::from_utf8_lossy(&tagged.stdout);
+    assert!(
+        stdout.contains("1 files kept out by .gitignore / .ignore rules were not delivered (the first: pkg/_version.py); --no-ignore delivers them"),
+        "{stdout}"
+    );
+    assert!(!out.join("pkg/_version.py").exists());
+    assert!(
+        stderr(&tagged).contains("pkg/reader.py: the code reads its own line numbers (`f_lineno` at 53:29); file left unchanged"),
+        "{}",
+        stderr(&tagged)
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("pkg/reader.py")).expect("read"),
+        reader
+    );
+    let all = dir.path().join("all");
+    let json = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        "--no-ignore",
+        "--json",
+        "--receipt",
+        s(&dir.path().join("all.receipt.json")),
+        s(&src),
+        s(&all),
+    ]);
+    assert_eq!(code(&json), 0, "{}", stderr(&json));
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(json["left_out"], serde_json::json!([]), "{json}");
+    assert!(all.join("pkg/_version.py").exists());
+}
+
+#[test]
 fn the_demo_names_the_leaker() {
     let out = watermark(&["demo"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

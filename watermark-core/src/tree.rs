@@ -263,6 +263,10 @@ pub struct TagReport {
     pub delivered: Vec<Delivered>,
     /// Sites found per channel over the whole run.
     pub channel_sites: BTreeMap<String, usize>,
+    /// Files an ignore file (`.gitignore`, `.ignore`) kept out of the
+    /// delivery, in path order: a generated `_version.py` or a
+    /// `Cargo.lock` a build needs may be among them.
+    pub left_out: Vec<PathBuf>,
 }
 
 /// One delivered file.
@@ -452,7 +456,33 @@ pub fn tag_tree_signed(
         files,
         delivered,
         channel_sites,
+        left_out: left_out(input, options, &entries),
     })
+}
+
+/// The regular files under `input` that ignore files kept out of
+/// `entries` (nothing when they were not respected).
+fn left_out(input: &Path, options: WalkOptions, entries: &[Entry]) -> Vec<PathBuf> {
+    if !options.respect_ignore || !input.is_dir() {
+        return Vec::new();
+    }
+    let Ok(all) = list(
+        input,
+        WalkOptions {
+            respect_ignore: false,
+        },
+    ) else {
+        return Vec::new();
+    };
+    let kept: std::collections::BTreeSet<&Path> = entries.iter().map(|e| e.rel.as_path()).collect();
+    let mut out: Vec<PathBuf> = all
+        .entries
+        .into_iter()
+        .filter(|e| e.kind == EntryKind::File && !kept.contains(e.rel.as_path()))
+        .map(|e| e.rel)
+        .collect();
+    out.sort();
+    out
 }
 
 /// Move the staged output into place without replacing anything that
