@@ -309,13 +309,15 @@ fn describe_moves(
     if depth > 256 {
         return Err("moves nested too deeply");
     }
+    let edit = |start: usize, end: usize, replacement: String| {
+        let span = ByteSpan::new(start, end).ok_or("bad span")?;
+        Ok::<_, &'static str>(Edit { span, replacement })
+    };
     for group in groups(moves) {
         let (start, end, swap, replacement) = group[0];
         let nested = &group[1..];
         let Some(swap) = swap else {
-            let span = ByteSpan::new(start, end).ok_or("bad span")?;
-            let replacement = replacement.to_owned();
-            push_merged(out, Edit { span, replacement })?;
+            push_merged(out, edit(start, end, replacement.to_owned())?)?;
             continue;
         };
         let (a, b) = (swap.first, swap.second);
@@ -330,41 +332,17 @@ fn describe_moves(
         };
         let mut moved = String::new();
         if b.1 - b.0 >= a.1 - a.0 {
-            push_merged(
-                out,
-                Edit {
-                    span: ByteSpan::new(a.0, b.0).ok_or("bad span")?,
-                    replacement: String::new(),
-                },
-            )?;
+            push_merged(out, edit(a.0, b.0, String::new())?)?;
             describe_moves(text, &inside(b), depth + 1, out)?;
             render_range(text, a.1, b.0, nested, depth, true, &mut moved)?;
             render_range(text, a.0, a.1, nested, depth, false, &mut moved)?;
-            push_merged(
-                out,
-                Edit {
-                    span: ByteSpan::empty(b.1),
-                    replacement: moved,
-                },
-            )?;
+            push_merged(out, edit(b.1, b.1, moved)?)?;
         } else {
             render_range(text, b.0, b.1, nested, depth, false, &mut moved)?;
             render_range(text, a.1, b.0, nested, depth, true, &mut moved)?;
-            push_merged(
-                out,
-                Edit {
-                    span: ByteSpan::empty(a.0),
-                    replacement: moved,
-                },
-            )?;
+            push_merged(out, edit(a.0, a.0, moved)?)?;
             describe_moves(text, &inside(a), depth + 1, out)?;
-            push_merged(
-                out,
-                Edit {
-                    span: ByteSpan::new(a.1, b.1).ok_or("bad span")?,
-                    replacement: String::new(),
-                },
-            )?;
+            push_merged(out, edit(a.1, b.1, String::new())?)?;
         }
     }
     Ok(())
