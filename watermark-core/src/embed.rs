@@ -14,7 +14,7 @@ use crate::span::{ByteSpan, Edit, EditPlan};
 #[cfg(test)]
 use crate::syntax::Decoded;
 use crate::syntax::{
-    decode, index as index_of, parse, reparse, same_program, syntax_digest, syntax_digest_swapped,
+    decode, index_for_tagging, parse, reparse, same_program, syntax_digest, syntax_digest_swapped,
     Parsed,
 };
 
@@ -158,7 +158,7 @@ fn render_text(
     // the moves and the other edits are planned and applied together.
     // Where the parser rejected something, the code around it stays as it
     // is (real code has syntax the grammar lacks; the rest is tagged).
-    let index = index_of(&parsed);
+    let index = index_for_tagging(&parsed);
     // Code that reads its own line numbers could tell the copies apart.
     parsed.refuse_line_observers()?;
     let sites = editable_sites(&parsed.error_extents(), all_sites(&parsed, &index, prf));

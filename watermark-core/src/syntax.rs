@@ -32,6 +32,11 @@ pub(crate) struct Kinds {
     pub docstring: Option<(KindSet, KindSet)>,
     /// Tokens that formatters add or remove freely: `( ) , { } ;`.
     pub ignorable_tokens: KindSet,
+    /// The item-order table's `call_kinds` and `marker_kinds`.
+    pub call: KindSet,
+    pub marker: KindSet,
+    /// The item-order table's `deferred`: `(parent kinds, field)`.
+    pub deferred: Vec<(KindSet, &'static str)>,
 }
 
 impl Kinds {
@@ -59,6 +64,14 @@ impl Kinds {
                     .docstring_kind
                     .map(|(stmt, only)| (set(&[stmt]), set(only))),
                 ignorable_tokens: set(&["(", ")", ",", "{", "}", ";"]),
+                call: set(table.order.call_kinds),
+                marker: set(table.order.marker_kinds),
+                deferred: table
+                    .order
+                    .deferred
+                    .iter()
+                    .map(|&(parent, field)| (set(&[parent]), field))
+                    .collect(),
             }
         })
     }
@@ -76,7 +89,13 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, SkipReason> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(SkipReason::TooLarge { bytes: bytes.len() });
     }
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+    // `contains` on bytes is a memchr: the common clean file is scanned
+    // fast, the position found only when there is one.
+    if let Some(offset) = bytes
+        .contains(&0)
+        .then(|| bytes.iter().position(|&b| b == 0))
+        .flatten()
+    {
         return Err(SkipReason::Binary {
             byte_offset: offset,
         });
@@ -85,11 +104,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, SkipReason> {
         Some(rest) => (&bytes[..3], rest),
         None => (&bytes[..0], bytes),
     };
-    if let Some(offset) = rest
-        .windows(2)
-        .position(|w| w[0] == b'\r' && w[1] != b'\n')
-        .or_else(|| (rest.last() == Some(&b'\r')).then(|| rest.len() - 1))
-    {
+    let lone_cr = || {
+        rest.windows(2)
+            .position(|w| w[0] == b'\r' && w[1] != b'\n')
+            .or_else(|| (rest.last() == Some(&b'\r')).then(|| rest.len() - 1))
+    };
+    if let Some(offset) = rest.contains(&b'\r').then(lone_cr).flatten() {
         // Python ends a line at a lone CR, tree-sitter does not: the two
         // would disagree on what the program is.
         let (line, column) = line_column(bytes, bom.len() + offset);
@@ -188,6 +208,9 @@ pub(crate) struct Parsed<'a> {
     /// Every normalized token of the file, built on the first token
     /// window asked for (`None` for a text too long to index).
     tokens: std::cell::OnceCell<Option<FileTokens>>,
+    /// The tree as [`same_program`] reads it: recorded by the index walk
+    /// when tagging (see [`index_for_tagging`]), else built on first use.
+    shape: std::cell::OnceCell<Shape>,
 }
 
 impl std::fmt::Debug for Parsed<'_> {
@@ -257,12 +280,30 @@ fn parse_with<'a>(lang: Lang, text: &'a str, old: Option<&Tree>) -> Result<Parse
         kinds: Kinds::of(lang),
         class_verdicts: std::cell::OnceCell::new(),
         tokens: std::cell::OnceCell::new(),
+        shape: std::cell::OnceCell::new(),
     })
 }
 
 impl Parsed<'_> {
     fn file_tokens(&self) -> Option<&FileTokens> {
         self.tokens.get_or_init(|| FileTokens::new(self)).as_ref()
+    }
+
+    fn shape(&self) -> &Shape {
+        self.shape.get_or_init(|| {
+            let shape = std::cell::RefCell::new(Shape::default());
+            self.walk(
+                |node| {
+                    let children = node.child_count() > 0;
+                    shape
+                        .borrow_mut()
+                        .enter(self.kinds, node, node.kind_id(), children);
+                    true
+                },
+                |_| shape.borrow_mut().leave(),
+            );
+            shape.into_inner()
+        })
     }
 
     /// Refuse a file whose code reads its own line numbers (see
@@ -289,8 +330,22 @@ impl Parsed<'_> {
         let tokens = self.file_tokens()?;
         let text = self.text.as_bytes();
         let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        // The lengths of the names as bits (64 and more: every bit), so
+        // that most tokens are passed over on their length alone.
+        let bit = |len: usize| {
+            u32::try_from(len)
+                .ok()
+                .and_then(|len| 1u64.checked_shl(len))
+                .unwrap_or(u64::MAX)
+        };
+        let lengths = observers
+            .iter()
+            .fold(0, |bits, (name, _)| bits | bit(name.len()));
         tokens.spans.iter().find_map(|&(start, end)| {
             let (start, end) = (start as usize, end as usize);
+            if lengths & bit(end - start) == 0 {
+                return None;
+            }
             let token = &text[start..end];
             let &found = observers.iter().find(|(name, then)| {
                 if token != name.as_bytes() {
@@ -617,9 +672,13 @@ impl FileTokens {
     }
     /// List `node` if it is a token; whether the walk should descend.
     fn enter(&mut self, text: &str, node: Node<'_>) -> bool {
+        self.enter_known(text, node, node.kind_id(), node.child_count() > 0)
+    }
+
+    /// [`FileTokens::enter`] given the node's kind and whether it has
+    /// children, which the caller read already.
+    fn enter_known(&mut self, text: &str, node: Node<'_>, id: u16, children: bool) -> bool {
         let kinds = self.kinds;
-        let id = node.kind_id();
-        let children = node.child_count() > 0;
         let skip = kinds.comment.contains(id) || !children && node.is_extra();
         let literal = kinds.literal.contains(id);
         let token = !skip && (literal || !children);
@@ -821,6 +880,16 @@ impl std::fmt::Debug for Index<'_> {
 pub(crate) const ANCESTORS: usize = 4;
 
 pub(crate) fn index<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
+    index_recording(parsed, false)
+}
+
+/// [`index`], and the tree's [`Shape`] from the same walk: verifying the
+/// tagged file then walks only its own tree.
+pub(crate) fn index_for_tagging<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
+    index_recording(parsed, true)
+}
+
+fn index_recording<'t>(parsed: &'t Parsed<'_>, record_shape: bool) -> Index<'t> {
     let kinds = parsed.kinds;
     let mut index = Index {
         bodies: Vec::new(),
@@ -837,21 +906,26 @@ pub(crate) fn index<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
     // outermost node it would not descend into.
     let mut tokens = FileTokens::builder(parsed);
     let blocker = std::cell::Cell::new(None);
+    let shape = std::cell::RefCell::new(Shape::default());
     parsed.walk(
         |node| {
+            let id = node.kind_id();
+            let children = node.child_count() > 0;
+            if record_shape {
+                shape.borrow_mut().enter(kinds, node, id, children);
+            }
             let mut path = path.borrow_mut();
             if let Some(&(_, Some(slot))) = path.last() {
                 index.children[slot].push(node);
             }
             let descend = match tokens.as_mut() {
-                Some(tokens) => tokens.enter(parsed.text, node),
+                Some(tokens) => tokens.enter_known(parsed.text, node, id, children),
                 None => true,
             };
             if blocker.get().is_some() {
                 path.push((node, None));
                 return descend;
             }
-            let id = node.kind_id();
             if kinds.blank_exclude_before_containing.contains(id) {
                 index.containing_starts.push(node.start_byte());
             }
@@ -880,15 +954,70 @@ pub(crate) fn index<'t>(parsed: &'t Parsed<'_>) -> Index<'t> {
             true
         },
         |node| {
+            if record_shape {
+                shape.borrow_mut().leave();
+            }
             path.borrow_mut().pop();
             if blocker.get() == Some(node.id()) {
                 blocker.set(None);
             }
         },
     );
-    // Only this function sets it; a window asked for before it built its own.
+    // Only this function sets them; a window asked for before it built its own.
     let _ = parsed.tokens.set(tokens);
+    if record_shape {
+        let _ = parsed.shape.set(shape.into_inner());
+    }
     index
+}
+
+/// A tree as [`same_program`] reads it: every node the walk entered, in
+/// preorder. Reading an entry costs a few instructions where a tree-cursor
+/// step costs hundreds, so the walk that builds the index records it and
+/// verification walks only the re-parsed tree.
+#[derive(Debug, Default)]
+struct Shape {
+    nodes: Vec<ShapeNode>,
+    /// While recording: the entries whose subtrees are not finished.
+    open: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ShapeNode {
+    id: usize,
+    start: usize,
+    /// Read for leaves only (0 for others).
+    end: usize,
+    /// The entry after this node's subtree.
+    next: usize,
+    kind: u16,
+    /// Compared as a token: a literal, or a node without children.
+    leaf: bool,
+    /// A missing token (only leaves are).
+    missing: bool,
+}
+
+impl Shape {
+    /// Record `node`, of kind `kind`, with or without `children`.
+    fn enter(&mut self, kinds: &Kinds, node: Node<'_>, kind: u16, children: bool) {
+        let leaf = !children || kinds.literal.contains(kind);
+        self.open.push(self.nodes.len());
+        self.nodes.push(ShapeNode {
+            id: node.id(),
+            start: node.start_byte(),
+            end: if leaf { node.end_byte() } else { 0 },
+            next: usize::MAX, // set by `leave`
+            kind,
+            leaf,
+            missing: !children && node.is_missing(),
+        });
+    }
+
+    fn leave(&mut self) {
+        if let Some(entry) = self.open.pop() {
+            self.nodes[entry].next = self.nodes.len();
+        }
+    }
 }
 
 /// The normalized syntax digest: tree shape, node kinds and token texts,
@@ -979,7 +1108,7 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
         }
         let tail = (at, node.end_byte().max(at));
         let order = if let Some(mine) = by_parent.get(&node.id()) {
-            permuted(&children, mine).unwrap_or_else(|| {
+            permuted(&children, Node::start_byte, mine).unwrap_or_else(|| {
                 // Malformed: make the digests differ.
                 digest.feed(&[0xee]);
                 children
@@ -1010,44 +1139,59 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
 /// the edits are visited. Debug builds check the equivalence every time.
 pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swap]) -> bool {
     let kinds = original.kinds;
+    let nodes = &original.shape().nodes;
     let by_parent = swaps_by_parent(swaps);
-    let mut stack = vec![(original.tree.root_node(), new.tree.root_node())];
-    let (mut cursor_a, mut cursor_b) = (original.tree.walk(), new.tree.walk());
+    if nodes.is_empty() {
+        return false;
+    }
+    // The original side is read from its recorded shape (entry indices),
+    // the new side walked.
+    let mut stack = vec![(0, new.tree.root_node())];
+    let mut cursor_b = new.tree.walk();
     let (mut kids_a, mut kids_b) = (Vec::new(), Vec::new());
-    while let Some((a, b)) = stack.pop() {
+    while let Some((i, b)) = stack.pop() {
         // Each property read once: this loop visits most nodes of a file.
-        let kind = a.kind_id();
+        let a = nodes[i];
+        let kind = a.kind;
         if kind != b.kind_id() {
             return false;
         }
-        let literal = kinds.literal.contains(kind);
-        let leaf = literal || a.child_count() == 0;
-        if leaf != (literal || b.child_count() == 0) || a.is_missing() != b.is_missing() {
+        let leaf = kinds.literal.contains(kind) || b.child_count() == 0;
+        if leaf != a.leaf || a.missing != (leaf && b.is_missing()) {
             return false;
         }
         if leaf {
-            let text_a = original.text.get(a.start_byte()..a.end_byte());
+            let text_a = original.text.get(a.start..a.end);
             let text_b = new.text.get(b.start_byte()..b.end_byte());
             if text_a != text_b {
                 return false;
             }
             continue;
         }
-        if a.id() == b.id() {
+        if a.id == b.id() {
             continue; // a reused inner node: the same subtree
         }
-        let not_comment = |n: &Node<'_>| !kinds.comment.contains(n.kind_id());
         kids_a.clear();
-        kids_a.extend(a.children(&mut cursor_a));
-        if let Some(mine) = by_parent.get(&a.id()) {
-            match permuted(&kids_a, mine) {
+        let mut child = i + 1;
+        while child < a.next {
+            let Some(entry) = nodes.get(child) else {
+                return false;
+            };
+            kids_a.push(child);
+            child = entry.next;
+        }
+        if let Some(mine) = by_parent.get(&a.id) {
+            match permuted(&kids_a, |&c| nodes[c].start, mine) {
                 Some(order) => kids_a = order,
                 None => return false,
             }
         }
-        kids_a.retain(not_comment);
+        kids_a.retain(|&c| !kinds.comment.contains(nodes[c].kind));
         kids_b.clear();
-        kids_b.extend(b.children(&mut cursor_b).filter(not_comment));
+        kids_b.extend(
+            b.children(&mut cursor_b)
+                .filter(|n| !kinds.comment.contains(n.kind_id())),
+        );
         if kids_a.len() != kids_b.len() {
             return false;
         }
@@ -1075,8 +1219,8 @@ fn swaps_by_parent(swaps: &[Swap]) -> std::collections::HashMap<usize, Vec<Swap>
 /// swaps of their parent, sorted by position) exchanged; `None` if a swap
 /// does not fit the children. Linear in the children plus `log n` per
 /// swap, so a body of many thousand moved items stays cheap.
-fn permuted<'t>(children: &[Node<'t>], mine: &[Swap]) -> Option<Vec<Node<'t>>> {
-    let at = |offset: usize| children.partition_point(|c| c.start_byte() < offset);
+fn permuted<T: Copy>(children: &[T], start: impl Fn(&T) -> usize, mine: &[Swap]) -> Option<Vec<T>> {
+    let at = |offset: usize| children.partition_point(|c| start(c) < offset);
     let mut order = Vec::with_capacity(children.len());
     let mut next = 0;
     for swap in mine {

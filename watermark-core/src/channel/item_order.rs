@@ -1117,16 +1117,16 @@ fn marker_name<'t>(parsed: &Parsed<'t>, marker: Node<'_>) -> &'t str {
 /// function bodies), in one walk: the first call other than a decorator's
 /// own call (whose name the allowlist vets), and the identifiers named.
 fn definition_time<'t>(parsed: &Parsed<'t>, node: Node<'t>) -> (Option<Node<'t>>, Vec<&'t str>) {
-    let order = &parsed.lang.table().order;
+    let kinds = parsed.kinds;
     let mut call = None;
     let mut names = Vec::new();
     let mut cursor = node.walk();
-    visit_definition_time(parsed, node, &mut cursor, &mut |n, parent| {
-        if parsed.kinds.identifier.contains(n.kind_id()) {
+    visit_definition_time(parsed, node, &mut cursor, &mut |n, kind, parent| {
+        if kinds.identifier.contains(kind) {
             names.push(&parsed.text[n.start_byte()..n.end_byte()]);
         } else if call.is_none()
-            && order.call_kinds.contains(&n.kind())
-            && !parent.is_some_and(|p| order.marker_kinds.contains(&p))
+            && kinds.call.contains(kind)
+            && !parent.is_some_and(|p| kinds.marker.contains(p))
         {
             call = Some(n);
         }
@@ -1144,36 +1144,36 @@ fn visit_identifiers<'t>(
     cursor: &mut tree_sitter::TreeCursor<'t>,
     f: &mut impl FnMut(Node<'t>),
 ) {
-    visit_definition_time(parsed, node, cursor, &mut |n, _| {
-        if parsed.kinds.identifier.contains(n.kind_id()) {
+    visit_definition_time(parsed, node, cursor, &mut |n, kind, _| {
+        if parsed.kinds.identifier.contains(kind) {
             f(n);
         }
     });
 }
 
 /// Visit every node under `node` that runs when it is defined (skipping
-/// deferred subtrees), with its parent's kind. Iterative.
+/// deferred subtrees), with its kind and its parent's kind. Iterative.
 fn visit_definition_time<'t>(
     parsed: &Parsed<'t>,
     node: Node<'t>,
     cursor: &mut tree_sitter::TreeCursor<'t>,
-    f: &mut impl FnMut(Node<'t>, Option<&str>),
+    f: &mut impl FnMut(Node<'t>, u16, Option<u16>),
 ) {
-    let order = &parsed.lang.table().order;
+    let deferred = &parsed.kinds.deferred;
     cursor.reset(node);
-    let mut parents: Vec<&str> = Vec::new();
+    let mut parents: Vec<u16> = Vec::new();
     loop {
         let current = cursor.node();
+        let kind = current.kind_id();
         // The field name only when the parent may defer one (it costs).
-        let deferred = parents.last().is_some_and(|&parent| {
-            order.deferred.iter().any(|&(p, _)| p == parent)
-                && cursor
-                    .field_name()
-                    .is_some_and(|field| order.deferred.contains(&(parent, field)))
+        let skip = parents.last().is_some_and(|&parent| {
+            deferred.iter().any(|(parents, field)| {
+                parents.contains(parent) && cursor.field_name() == Some(*field)
+            })
         });
-        f(current, parents.last().copied());
-        if !deferred && cursor.goto_first_child() {
-            parents.push(current.kind());
+        f(current, kind, parents.last().copied());
+        if !skip && cursor.goto_first_child() {
+            parents.push(kind);
             continue;
         }
         loop {
