@@ -291,7 +291,7 @@ impl Parsed<'_> {
 
     fn shape(&self) -> &Shape {
         self.shape.get_or_init(|| {
-            let shape = std::cell::RefCell::new(Shape::default());
+            let shape = std::cell::RefCell::new(Shape::for_tree(&self.tree));
             self.walk(
                 |node| {
                     let children = node.child_count() > 0;
@@ -665,8 +665,9 @@ impl FileTokens {
         u32::try_from(parsed.text.len()).ok()?;
         Some(FileTokens {
             kinds: parsed.kinds,
-            spans: Vec::new(),
-            tokens: Vec::new(),
+            // Most files have about one token for every two nodes.
+            spans: Vec::with_capacity(parsed.tree.root_node().descendant_count() / 2),
+            tokens: Vec::with_capacity(parsed.tree.root_node().descendant_count() / 2),
             unentered: Vec::new(),
         })
     }
@@ -906,7 +907,11 @@ fn index_recording<'t>(parsed: &'t Parsed<'_>, record_shape: bool) -> Index<'t> 
     // outermost node it would not descend into.
     let mut tokens = FileTokens::builder(parsed);
     let blocker = std::cell::Cell::new(None);
-    let shape = std::cell::RefCell::new(Shape::default());
+    let shape = std::cell::RefCell::new(if record_shape {
+        Shape::for_tree(&parsed.tree)
+    } else {
+        Shape::default()
+    });
     parsed.walk(
         |node| {
             let id = node.kind_id();
@@ -998,6 +1003,15 @@ struct ShapeNode {
 }
 
 impl Shape {
+    /// An empty shape with room for every node of `tree`: growing the list
+    /// by doubling would copy it several times over.
+    fn for_tree(tree: &Tree) -> Shape {
+        Shape {
+            nodes: Vec::with_capacity(tree.root_node().descendant_count()),
+            open: Vec::new(),
+        }
+    }
+
     /// Record `node`, of kind `kind`, with or without `children`.
     fn enter(&mut self, kinds: &Kinds, node: Node<'_>, kind: u16, children: bool) {
         let leaf = !children || kinds.literal.contains(kind);
