@@ -12,6 +12,10 @@
 //! Criterion reports MB/s per group; a summary with the ratios to bare
 //! parsing follows (best of a few repetitions timed directly).
 
+/// The CLI's allocator, so that the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};

@@ -26,6 +26,11 @@ if [ $# -ge 1 ]; then
   git -C "$ROOT" worktree add --detach "$WORK/tree" "$1" >/dev/null
   mkdir -p "$WORK/tree/benches/examples"
   cp "$ROOT/benches/examples/instructions.rs" "$WORK/tree/benches/examples/"
+  # A commit from before the CLI shipped mimalloc is counted with the
+  # allocator it shipped with.
+  if ! grep -q '^mimalloc' "$WORK/tree/Cargo.toml"; then
+    sed -i '/^\/\/\/ The CLI.s allocator/,/^static ALLOCATOR/d' "$WORK/tree/benches/examples/instructions.rs"
+  fi
   SRC=$WORK/tree
   TARGET=$ROOT/target/instructions-rev
 fi

@@ -13,6 +13,10 @@
 //! loader repeats the bench's instead of sharing it, because the script
 //! copies this one file into older commits to count them too.
 
+/// The CLI's allocator, so that the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -13,6 +13,11 @@ mod sample;
 
 use std::process::ExitCode;
 
+/// The allocator of the CLI (see the workspace manifest): glibc's spends
+/// 4 % of a tag run consolidating tree-sitter's freed nodes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match cli::run() {
         Ok(code) => code,
