@@ -163,13 +163,14 @@ fn render_text(
     parsed.refuse_line_observers()?;
     let sites = editable_sites(&parsed.error_extents(), all_sites(&parsed, &index, prf));
     let chosen = choose(&sites);
+    let syntax_error = parsed.first_error().map(TextPosition::new);
     let mut output = Vec::with_capacity(decoded.bom.len() + decoded.text.len() + chosen.len());
     output.extend_from_slice(decoded.bom);
     if chosen.is_empty() {
         output.extend_from_slice(decoded.text.as_bytes());
     } else {
         let picked: Vec<&Site> = chosen.iter().map(|&i| &sites[i]).collect();
-        let (text, _) = apply_checked(&parsed, Rewrite::of_sites(decoded.text, &picked)?)?;
+        let (text, _) = apply_checked(parsed, Rewrite::of_sites(decoded.text, &picked)?)?;
         output.extend_from_slice(text.as_bytes());
     }
     let channel_sites = ChannelId::ALL
@@ -181,7 +182,7 @@ fn render_text(
         status: FileStatus::Processed {
             sites: sites.len(),
             edits: chosen.len(),
-            syntax_error: parsed.first_error().map(TextPosition::new),
+            syntax_error,
         },
         channel_sites,
     })
@@ -465,8 +466,12 @@ pub(crate) fn plan(
 /// program, up to exactly the declared `swaps` of sibling extents; return
 /// the new text and its tree. Whitespace-only edits are checked cheaply
 /// against the incrementally re-parsed tree, others by full digests.
+///
+/// Takes `parsed` by value: its tree is edited in place for the re-parse
+/// (copying the paths to every edit cost more than the edits), so it no
+/// longer describes `parsed.text` afterwards.
 pub(crate) fn apply_checked(
-    parsed: &Parsed<'_>,
+    mut parsed: Parsed<'_>,
     rewrite: Rewrite,
 ) -> Result<(String, tree_sitter::Tree), SkipReason> {
     let verify_failed = |detail: String| SkipReason::VerifyFailed { detail };
@@ -481,6 +486,23 @@ pub(crate) fn apply_checked(
     let text = plan
         .apply(source)
         .map_err(|e| verify_failed(e.to_string()))?;
+    // Cheap when the edits only moved whitespace and declared swaps: the
+    // re-parse reused every untouched subtree and only the paths to the
+    // edits are compared. Any other edit: full digests.
+    let declared = plan.edits().iter().all(|edit| {
+        let replaced = &source[edit.span.byte_start()..edit.span.byte_end()];
+        let is_swap = swaps
+            .iter()
+            .any(|s| s.first.0 >= edit.span.byte_start() && s.second.1 <= edit.span.byte_end());
+        is_swap || (is_whitespace(replaced) && is_whitespace(&edit.replacement))
+    });
+    // Everything read from the original tree is read before it is edited.
+    let had_errors = parsed.tree.root_node().has_error();
+    let original_digest =
+        (!declared || cfg!(debug_assertions)).then(|| syntax_digest_swapped(&parsed, swaps));
+    if declared {
+        parsed.record_shape(); // done by the index walk when tagging
+    }
     // Re-parse incrementally: tree-sitter reuses the subtrees no edit
     // touches. Debug builds (the test suite, the fuzz target) also
     // re-parse from scratch and require the very same tree.
@@ -489,7 +511,7 @@ pub(crate) fn apply_checked(
     // parser's recovery from an error may differ between the two, and the
     // tracer parses from scratch. Its errors must then come back exactly
     // where they were (`same_program` compares ERROR nodes like any other).
-    let had_errors = parsed.tree.root_node().has_error();
+    //
     // The description tree-sitter is given must yield exactly this text,
     // or its reuse could stand for text that is not there; should it not
     // (a bug), the re-parse is done from scratch.
@@ -502,12 +524,11 @@ pub(crate) fn apply_checked(
     );
     let reparsed = match described {
         Some(described) if !had_errors => {
-            let mut old = parsed.tree.clone();
             let lines = LineIndex::new(source);
             for edit in described.edits().iter().rev() {
-                old.edit(&lines.input_edit(edit));
+                parsed.tree.edit(&lines.input_edit(edit));
             }
-            let reparsed = reparse(parsed.lang, &text, &old)?;
+            let reparsed = reparse(parsed.lang, &text, &parsed.tree)?;
             #[cfg(debug_assertions)]
             {
                 let fresh = parse(parsed.lang, &text)?;
@@ -529,26 +550,17 @@ pub(crate) fn apply_checked(
             )));
         }
     }
-    // Cheap when the edits only moved whitespace and declared swaps: the
-    // re-parse reused every untouched subtree and only the paths to the
-    // edits are compared. Any other edit: full digests.
-    let declared = plan.edits().iter().all(|edit| {
-        let replaced = &source[edit.span.byte_start()..edit.span.byte_end()];
-        let is_swap = swaps
-            .iter()
-            .any(|s| s.first.0 >= edit.span.byte_start() && s.second.1 <= edit.span.byte_end());
-        is_swap || (is_whitespace(replaced) && is_whitespace(&edit.replacement))
-    });
-    let same = if declared {
-        let same = same_program(parsed, &reparsed, swaps);
-        debug_assert_eq!(
-            same,
-            syntax_digest(&reparsed) == syntax_digest_swapped(parsed, swaps),
-            "same_program disagrees with the digests"
-        );
-        same
-    } else {
-        syntax_digest(&reparsed) == syntax_digest_swapped(parsed, swaps)
+    let same = match original_digest {
+        Some(digest) if !declared => syntax_digest(&reparsed) == digest,
+        digest => {
+            // Reads the original's recorded shape and text, not its tree.
+            let same = same_program(&parsed, &reparsed, swaps);
+            debug_assert!(
+                digest.is_none_or(|digest| same == (syntax_digest(&reparsed) == digest)),
+                "same_program disagrees with the digests"
+            );
+            same
+        }
     };
     if !same {
         return Err(verify_failed("normalized syntax tree changed".to_owned()));
@@ -561,7 +573,7 @@ pub(crate) fn apply_checked(
 /// program; otherwise keep the input.
 #[cfg(test)]
 pub(crate) fn apply_verified(
-    parsed: &Parsed<'_>,
+    parsed: Parsed<'_>,
     decoded: Decoded<'_>,
     edits: Vec<Edit>,
     site_count: usize,
@@ -652,20 +664,21 @@ mod tests {
     fn a_rewrite_that_changes_the_program_is_refused_and_the_input_kept() {
         let src = "fn f() {\n    let a = 1;\n    let b = 2;\n}\n";
         let decoded = decode(src.as_bytes()).expect("text");
-        let parsed = parse(Lang::Rust, decoded.text).expect("parse");
+        // Each attempt on a fresh parse: a checked rewrite consumes it.
+        let parsed = || parse(Lang::Rust, decoded.text).expect("parse");
         // A sabotaged channel: renames `a` to `ab`.
         let bad = Edit {
             span: ByteSpan::empty(src.find("a =").expect("a") + 1),
             replacement: "b".to_owned(),
         };
-        let err = apply_verified(&parsed, decoded, vec![bad], 1).unwrap_err();
+        let err = apply_verified(parsed(), decoded, vec![bad], 1).unwrap_err();
         assert!(matches!(err, SkipReason::VerifyFailed { .. }), "{err}");
         // One that breaks the syntax.
         let broken = Edit {
             span: ByteSpan::empty(src.find('}').expect("brace")),
             replacement: "{".to_owned(),
         };
-        let err = apply_verified(&parsed, decoded, vec![broken], 1).unwrap_err();
+        let err = apply_verified(parsed(), decoded, vec![broken], 1).unwrap_err();
         assert!(err.to_string().contains("syntax error"), "{err}");
         // Overlapping edits are refused, never half-applied.
         let a = Edit {
@@ -676,7 +689,7 @@ mod tests {
             span: ByteSpan::new(2, 4).expect("span"),
             replacement: String::new(),
         };
-        let err = apply_verified(&parsed, decoded, vec![a, b], 1).unwrap_err();
+        let err = apply_verified(parsed(), decoded, vec![a, b], 1).unwrap_err();
         assert!(err.to_string().contains("overlap"), "{err}");
     }
 
@@ -684,7 +697,7 @@ mod tests {
     fn whitespace_only_rewrites_that_change_the_program_are_refused() {
         let src = "def f(x):\n    a = 'p q'\n    b = 2\n    return a\n\n\ny = f(1)\n";
         let decoded = decode(src.as_bytes()).expect("text");
-        let parsed = parse(Lang::Python, decoded.text).expect("parse");
+        let parsed = || parse(Lang::Python, decoded.text).expect("parse");
         let at = |needle: &str| src.find(needle).expect("needle");
         let cases = [
             // Dedent the return: it leaves the function.
@@ -704,7 +717,7 @@ mod tests {
             },
         ];
         for edit in cases {
-            let err = apply_verified(&parsed, decoded, vec![edit.clone()], 1).unwrap_err();
+            let err = apply_verified(parsed(), decoded, vec![edit.clone()], 1).unwrap_err();
             assert!(
                 matches!(err, SkipReason::VerifyFailed { .. }),
                 "{edit:?} accepted: {err}"
@@ -715,7 +728,7 @@ mod tests {
             span: ByteSpan::empty(at("    b = 2")),
             replacement: "\n".to_owned(),
         };
-        assert!(apply_verified(&parsed, decoded, vec![fine], 1).is_ok());
+        assert!(apply_verified(parsed(), decoded, vec![fine], 1).is_ok());
     }
 
     #[test]

@@ -289,6 +289,12 @@ impl Parsed<'_> {
         self.tokens.get_or_init(|| FileTokens::new(self)).as_ref()
     }
 
+    /// Make sure the tree's [`Shape`] is recorded, before the tree is
+    /// edited in place (see `apply_checked`).
+    pub(crate) fn record_shape(&self) {
+        let _ = self.shape();
+    }
+
     fn shape(&self) -> &Shape {
         self.shape.get_or_init(|| {
             let shape = std::cell::RefCell::new(Shape::for_tree(&self.tree));
