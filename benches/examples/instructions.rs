@@ -6,7 +6,8 @@
 //! Usage: `instructions LANG OP` with LANG `rust` or `python` and OP one of
 //! `load` (read the files only: the baseline every count subtracts),
 //! `parse` (bare tree-sitter), `scan` (what trace does per file, without
-//! scoring) and `tag`.
+//! scoring) and `tag`. It also prints the operation's wall time, loading
+//! excluded, which `scripts/walltime.sh` reads.
 //!
 //! The files are those of the criterion bench: every project under the
 //! corpus folder that `scripts/setup.sh` fills, by its main language. The
@@ -94,6 +95,7 @@ fn main() -> ExitCode {
     let key = OwnerKey::from_seed([7; 32]);
     let recipient = Recipient::new("vendor-042").expect("valid recipient id");
     let mut checksum = 0usize;
+    let start = std::time::Instant::now();
     match op.as_str() {
         "load" => {}
         "parse" => {
@@ -122,10 +124,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let elapsed = start.elapsed();
     let bytes: usize = files.iter().map(Vec::len).sum();
     println!(
-        "{lang} {op}: {} files, {bytes} bytes, checksum {checksum}",
-        files.len()
+        "{lang} {op}: {} files, {bytes} bytes, checksum {checksum}, {} us",
+        files.len(),
+        elapsed.as_micros()
     );
     ExitCode::SUCCESS
 }
