@@ -297,6 +297,11 @@ impl Parsed<'_> {
 
     fn shape(&self) -> &Shape {
         self.shape.get_or_init(|| {
+            // Before `apply_checked` edits the tree in place, never after.
+            debug_assert!(
+                !self.tree.root_node().has_changes(),
+                "the shape of an edited tree"
+            );
             let shape = std::cell::RefCell::new(Shape::for_tree(&self.tree));
             self.walk(
                 |node| {
@@ -991,16 +996,18 @@ struct Shape {
     nodes: Vec<ShapeNode>,
     /// While recording: the entries whose subtrees are not finished.
     open: Vec<usize>,
+    /// An offset or index did not fit `u32`: the shape is unusable.
+    overflow: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct ShapeNode {
     id: usize,
-    start: usize,
+    start: u32,
     /// Read for leaves only (0 for others).
-    end: usize,
+    end: u32,
     /// The entry after this node's subtree.
-    next: usize,
+    next: u32,
     kind: u16,
     /// Compared as a token: a literal, or a node without children.
     leaf: bool,
@@ -1015,18 +1022,29 @@ impl Shape {
         Shape {
             nodes: Vec::with_capacity(tree.root_node().descendant_count()),
             open: Vec::new(),
+            overflow: false,
         }
     }
 
     /// Record `node`, of kind `kind`, with or without `children`.
     fn enter(&mut self, kinds: &Kinds, node: Node<'_>, kind: u16, children: bool) {
         let leaf = !children || kinds.literal.contains(kind);
+        let (Ok(start), Ok(end), Ok(_)) = (
+            u32::try_from(node.start_byte()),
+            u32::try_from(if leaf { node.end_byte() } else { 0 }),
+            u32::try_from(self.nodes.len() + 1),
+        ) else {
+            // Past 4 GiB or 4G nodes (tree-sitter's own limits): the shape
+            // cannot stand for the tree, and nothing is proven with it.
+            self.overflow = true;
+            return;
+        };
         self.open.push(self.nodes.len());
         self.nodes.push(ShapeNode {
             id: node.id(),
-            start: node.start_byte(),
-            end: if leaf { node.end_byte() } else { 0 },
-            next: usize::MAX, // set by `leave`
+            start,
+            end,
+            next: u32::MAX, // set by `leave`
             kind,
             leaf,
             missing: !children && node.is_missing(),
@@ -1034,8 +1052,12 @@ impl Shape {
     }
 
     fn leave(&mut self) {
+        if self.overflow {
+            return;
+        }
         if let Some(entry) = self.open.pop() {
-            self.nodes[entry].next = self.nodes.len();
+            // Fits: `enter` checked every index up to this one.
+            self.nodes[entry].next = self.nodes.len() as u32;
         }
     }
 }
@@ -1147,8 +1169,8 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
     digest.finish()
 }
 
-/// Whether `new`, re-parsed incrementally from an edited copy of
-/// `original`'s tree after edits that replaced whitespace with whitespace
+/// Whether `new`, re-parsed incrementally from `original`'s tree (edited
+/// in place, so read through its recorded [`Shape`]) after edits that replaced whitespace with whitespace
 /// and exchanged the sibling extents of `swaps`, is the same program up to
 /// exactly those exchanges: same tree shape, node kinds and token
 /// texts, comments aside. Inner nodes the incremental parse reused from the
@@ -1159,9 +1181,10 @@ pub(crate) fn syntax_digest_swapped(parsed: &Parsed<'_>, swaps: &[Swap]) -> blak
 /// the edits are visited. Debug builds check the equivalence every time.
 pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swap]) -> bool {
     let kinds = original.kinds;
-    let nodes = &original.shape().nodes;
+    let shape = original.shape();
+    let nodes = &shape.nodes;
     let by_parent = swaps_by_parent(swaps);
-    if nodes.is_empty() {
+    if nodes.is_empty() || shape.overflow {
         return false;
     }
     // The original side is read from its recorded shape (entry indices),
@@ -1181,7 +1204,7 @@ pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swa
             return false;
         }
         if leaf {
-            let text_a = original.text.get(a.start..a.end);
+            let text_a = original.text.get(a.start as usize..a.end as usize);
             let text_b = new.text.get(b.start_byte()..b.end_byte());
             if text_a != text_b {
                 return false;
@@ -1193,15 +1216,15 @@ pub(crate) fn same_program(original: &Parsed<'_>, new: &Parsed<'_>, swaps: &[Swa
         }
         kids_a.clear();
         let mut child = i + 1;
-        while child < a.next {
+        while child < a.next as usize {
             let Some(entry) = nodes.get(child) else {
                 return false;
             };
             kids_a.push(child);
-            child = entry.next;
+            child = entry.next as usize;
         }
         if let Some(mine) = by_parent.get(&a.id) {
-            match permuted(&kids_a, |&c| nodes[c].start, mine) {
+            match permuted(&kids_a, |&c| nodes[c].start as usize, mine) {
                 Some(order) => kids_a = order,
                 None => return false,
             }
