@@ -276,6 +276,22 @@ fn rust_refusals() {
                 vec!["mod outer", "pub fn second_user"],
             ],
         ),
+        (
+            "a comment-led item after one with a trailing comment (rustfmt would align the comment under it)",
+            (0..8)
+                .map(|i| format!("const T{i}: u8 = {i}; // trails {i}\nconst Z{i}: u8 = 0;\n\n// Leads {i}.\nstatic S{i}: [u8; 2] = [T{i}, Z{i}];\n\n"))
+                .collect(),
+            vec![
+                vec!["const Z0:", "static S0:"],
+                vec!["const Z1:", "static S1:"],
+                vec!["const Z2:", "static S2:"],
+                vec!["const Z3:", "static S3:"],
+                vec!["const Z4:", "static S4:"],
+                vec!["const Z5:", "static S5:"],
+                vec!["const Z6:", "static S6:"],
+                vec!["const Z7:", "static S7:"],
+            ],
+        ),
     ];
     for (name, case, fixed) in cases {
         let src = format!("{filler}{case}");

@@ -467,6 +467,15 @@ fn group_sites<'t>(
         .collect();
     let near_stub =
         |first: usize| (first.saturating_sub(1)..(first + 3).min(stub.len())).any(|i| stub[i]);
+    // An item whose last line ends in a comment: rustfmt aligns comment
+    // lines that follow it under that comment, so no pair right after it
+    // may bring a comment-led item up to it (or take one away). Content
+    // only, and symmetric in the pair, so the tracer finds the same pairs.
+    let after_trailing_comment = |first: usize, a: &Item<'_>, b: &Item<'_>| {
+        let before = first.checked_sub(1).and_then(|i| entries.get(i));
+        matches!(before, Some(Entry::Item(prev)) if prev.trailing_comment)
+            && (a.lead == 0 || b.lead == 0)
+    };
     // Runs of items between barriers; stretches of pairable items in a run;
     // pairs from the start of each stretch.
     let mut stretch: Vec<usize> = Vec::new();
@@ -480,6 +489,12 @@ fn group_sites<'t>(
             };
             let site = if near_stub(pair[0]) {
                 Err("pair fixed: next to a stub (`...`), where black spaces lines by rules of its own".to_owned())
+            } else if after_trailing_comment(pair[0], a, b) {
+                Err(
+                    "pair fixed: the item before it ends in a trailing comment, under which \
+                     rustfmt would align a comment moved up to it"
+                        .to_owned(),
+                )
             } else {
                 pair_site(parsed, prf, body, a, b)
             };
