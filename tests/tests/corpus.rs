@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use watermark_core::signed::{sign_source, verify_source, SignatureStatus};
 use watermark_core::{
     scan_tree, score, tag_source, tag_tree_signed, ChannelId, CodeParams, Evidence, FileStatus,
-    Lang, NoProgress, Recipient, SignOptions, TraceParams, WalkOptions,
+    Lang, NoProgress, Recipient, SignOptions, TraceParams, Verbatim, WalkOptions,
 };
 use watermark_tests::{
     candidates, copy_tree, corpus, files_under, format_in_place, named, not_fixed_points,
@@ -58,6 +58,7 @@ fn tagged() -> &'static Tagged {
                 &CodeParams::default(),
                 WalkOptions::default(),
                 Some(&signing),
+                &Verbatim::default(),
                 &NoProgress,
             )
             .unwrap_or_else(|e| panic!("tagging {}: {e}", project.name));
@@ -331,6 +332,7 @@ fn formatted_corpus_stays_formatted_after_tagging() {
                 &CodeParams::default(),
                 WalkOptions::default(),
                 Some(&signing),
+                &Verbatim::default(),
                 &NoProgress,
             )
             .expect("tag");

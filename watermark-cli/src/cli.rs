@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use watermark_core::input::scan_input;
 use watermark_core::{
     inspect_tree, score, tag_tree_signed, BiasDesign, ChannelId, CodeParams, Evidence, FileReport,
-    FileStatus, Lang, OwnerKey, Recipient, SignOptions, TraceParams, WalkOptions,
+    FileStatus, Lang, OwnerKey, Recipient, SignOptions, TraceParams, Verbatim, WalkOptions,
 };
 
 use crate::output::{print_verdict, warn_skipped, Bar};
@@ -65,6 +65,11 @@ enum Command {
         /// value.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=6))]
         coalition: u8,
+        /// Deliver source files whose path in the delivery matches GLOB
+        /// unchanged (repeatable): generated code, say, which its generator
+        /// would write without the blank lines a tag adds.
+        #[arg(long, value_name = "GLOB")]
+        verbatim: Vec<String>,
         #[command(flatten)]
         provenance: TagProvenanceArgs,
         #[command(flatten)]
@@ -263,6 +268,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             recipient,
             density_slack,
             coalition,
+            verbatim,
             provenance,
             walk,
             json,
@@ -280,6 +286,7 @@ pub(crate) fn run() -> Result<ExitCode> {
                 key: &key,
                 recipient: &recipient,
                 params: &params,
+                verbatim: &verbatim,
                 provenance: &provenance,
                 walk: walk.options(),
                 json,
@@ -358,6 +365,7 @@ struct TagRun<'a> {
     key: &'a Path,
     recipient: &'a str,
     params: &'a CodeParams,
+    verbatim: &'a [String],
     provenance: &'a TagProvenanceArgs,
     walk: WalkOptions,
     json: bool,
@@ -396,6 +404,7 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
     };
     crate::provenance::check_ledger(&ledger_path, &key)?;
 
+    let verbatim = Verbatim::new(run.verbatim).map_err(|e| anyhow::anyhow!("--verbatim: {e}"))?;
     let bar = Bar::new("tagging");
     let report = tag_tree_signed(
         src,
@@ -405,6 +414,7 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
         run.params,
         run.walk,
         signing.as_ref(),
+        &verbatim,
         &bar,
     )?;
     bar.finish();

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use watermark_core::signed::SignatureStatus;
 use watermark_core::{
     scan_tree, score, tag_tree_signed, verify_tree, CodeParams, NoProgress, OwnerKey, Recipient,
-    SignOptions, TraceParams, WalkOptions,
+    SignOptions, TraceParams, Verbatim, WalkOptions,
 };
 
 use crate::output::print_verdict;
@@ -97,6 +97,7 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
             &params,
             WalkOptions::default(),
             Some(&signing),
+            &Verbatim::default(),
             &NoProgress,
         )?;
         let (sites, edits) = report

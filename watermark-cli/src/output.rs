@@ -54,6 +54,8 @@ pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
 pub(crate) fn warn_skipped(files: &[FileReport]) {
     for file in files {
         match &file.status {
+            // Asked for: the report lists them, a warning would not help.
+            FileStatus::Skipped(watermark_core::SkipReason::Verbatim { .. }) => {}
             FileStatus::Skipped(reason) => {
                 eprintln!("watermark: warning: {}: {reason}", shown(&file.path));
             }

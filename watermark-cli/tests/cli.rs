@@ -444,6 +444,71 @@ fn ignored_files_and_line_readers_are_named_in_the_tag_output() {
 }
 
 #[test]
+fn verbatim_files_are_delivered_unchanged_and_unsigned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("gen")).expect("mkdir");
+    let mut body = String::from("import sys\n\n\n");
+    for f in 0..12 {
+        body += &format!(
+            "def f{f}(x):\n    y = x + {f}\n    z = y * 2\n    w = z - 1\n    return w\n\n\n"
+        );
+    }
+    fs::write(src.join("plain.py"), &body).expect("write");
+    fs::write(src.join("gen/model_pb2.py"), &body).expect("write");
+    let out = dir.path().join("out");
+    let tagged = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        "--signed-comments",
+        "--verbatim",
+        "gen/**",
+        "--json",
+        s(&src),
+        s(&out),
+    ]);
+    assert_eq!(code(&tagged), 0, "{}", stderr(&tagged));
+    // Asked for, so not warned about.
+    assert!(
+        !stderr(&tagged).contains("model_pb2"),
+        "{}",
+        stderr(&tagged)
+    );
+    // The matching file is byte for byte the input, without a comment; the
+    // other one is tagged and signed.
+    assert_eq!(
+        fs::read_to_string(out.join("gen/model_pb2.py")).expect("read"),
+        body
+    );
+    let plain = fs::read_to_string(out.join("plain.py")).expect("read");
+    assert_ne!(plain, body);
+    assert!(plain.contains("watermark-signed:"), "{plain}");
+    assert!(!body.contains("watermark-signed:"));
+    let json: serde_json::Value = serde_json::from_slice(&tagged.stdout).expect("json");
+    let text = json.to_string();
+    assert!(text.contains("gen/**"), "{text}");
+    // A malformed glob is an error naming the option, before anything is written.
+    let bad = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        "--verbatim",
+        "gen/[",
+        s(&src),
+        s(&dir.path().join("bad")),
+    ]);
+    assert_eq!(code(&bad), 2, "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("--verbatim"), "{}", stderr(&bad));
+    assert!(!dir.path().join("bad").exists());
+}
+
+#[test]
 fn the_demo_names_the_leaker() {
     let out = watermark(&["demo"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

@@ -87,5 +87,5 @@ pub use trace::{score, CandidateScore, TraceParams, Verdict};
 pub use tree::{
     check_tag_paths, inspect_tree, scan_tree, tag_tree, tag_tree_signed, verify_tree,
     ChannelCapacity, ChannelRefusal, Delivered, FileInspection, FileSignatures, SignOptions,
-    TagReport, WalkOptions,
+    TagReport, Verbatim, WalkOptions,
 };

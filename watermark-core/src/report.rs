@@ -85,6 +85,13 @@ pub enum SkipReason {
         /// The file beside it.
         file: String,
     },
+    /// The file's path matches a glob the owner asked to deliver verbatim
+    /// (`tag --verbatim`): generated code, say.
+    #[error("matches --verbatim {glob}; file left unchanged")]
+    Verbatim {
+        /// The glob it matches.
+        glob: String,
+    },
     /// The tagged text did not re-parse to the same program, so the
     /// original was kept. Indicates a bug in a channel; please report it.
     #[error("safety check failed ({detail}); file left unchanged")]

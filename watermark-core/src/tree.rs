@@ -334,6 +334,40 @@ impl SignOptions {
     }
 }
 
+/// Files a tag run delivers unchanged whatever they hold (`tag --verbatim
+/// GLOB`): generated code, say, where blank lines its generator never
+/// writes would show and regenerating would erase the mark anyway.
+#[derive(Debug, Clone, Default)]
+pub struct Verbatim {
+    set: Option<globset::GlobSet>,
+    globs: Vec<String>,
+}
+
+impl Verbatim {
+    /// Files whose path in the delivery (`/`-separated, relative to the
+    /// tree) matches one of `globs`; nothing when empty.
+    pub fn new(globs: &[String]) -> Result<Self, globset::Error> {
+        if globs.is_empty() {
+            return Ok(Verbatim::default());
+        }
+        let mut builder = globset::GlobSetBuilder::new();
+        for glob in globs {
+            builder.add(globset::Glob::new(glob)?);
+        }
+        Ok(Verbatim {
+            set: Some(builder.build()?),
+            globs: globs.to_vec(),
+        })
+    }
+
+    /// The first glob `path` matches.
+    fn matching(&self, path: &str) -> Option<&str> {
+        let set = self.set.as_ref()?;
+        let first = set.matches(path).into_iter().min()?;
+        self.globs.get(first).map(String::as_str)
+    }
+}
+
 /// Tag every source file of `input` for `recipient` into the new path
 /// `output`; copy every other file byte for byte, modes kept; recreate
 /// symlinks as links. Never writes into `input`. The output appears
@@ -350,13 +384,22 @@ pub fn tag_tree(
     progress: &dyn Progress,
 ) -> Result<TagReport, TreeError> {
     tag_tree_signed(
-        input, output, key, recipient, params, options, None, progress,
+        input,
+        output,
+        key,
+        recipient,
+        params,
+        options,
+        None,
+        &Verbatim::default(),
+        progress,
     )
 }
 
 /// [`tag_tree`], and with `signing` a signed provenance comment in every
 /// source file it selects (see [`crate::signed`]). A file that cannot carry
-/// one (it does not parse) is delivered without and reported.
+/// one (it does not parse) is delivered without and reported. Files that
+/// `verbatim` matches are delivered unchanged, without a comment.
 #[allow(clippy::too_many_arguments)]
 pub fn tag_tree_signed(
     input: &Path,
@@ -366,6 +409,7 @@ pub fn tag_tree_signed(
     params: &CodeParams,
     options: WalkOptions,
     signing: Option<&SignOptions>,
+    verbatim: &Verbatim,
     progress: &dyn Progress,
 ) -> Result<TagReport, TreeError> {
     check_output(input, output)?;
@@ -409,7 +453,7 @@ pub fn tag_tree_signed(
                 } else {
                     staging.join(&entry.rel)
                 };
-                let report = tag_one(entry, &dest, key, recipient, params, signing);
+                let report = tag_one(entry, &dest, key, recipient, params, signing, verbatim);
                 progress.advance();
                 report
             })
@@ -527,6 +571,7 @@ fn tag_one(
     recipient: &Recipient,
     params: &CodeParams,
     signing: Option<&SignOptions>,
+    verbatim: &Verbatim,
 ) -> Result<TagOutcome, TreeError> {
     let rel = if entry.rel.as_os_str().is_empty() {
         PathBuf::from(entry.abs.file_name().unwrap_or_default())
@@ -565,13 +610,16 @@ fn tag_one(
     let lang = Lang::from_path(&entry.abs);
     let path = delivery_path(&rel);
     let mut signed = false;
-    let pinned = lang.and_then(|_| pinned_output(&entry.abs));
-    let (output, mut status, channel_sites) = match (lang, pinned.clone()) {
-        (Some(_), Some(file)) => (
-            bytes,
-            FileStatus::Skipped(SkipReason::PinnedOutput { file }),
-            Vec::new(),
-        ),
+    // Source files delivered unchanged, asked for or pinned by a UI test.
+    let left_alone = lang.and_then(|_| {
+        let asked = verbatim.matching(&path).map(|glob| SkipReason::Verbatim {
+            glob: glob.to_owned(),
+        });
+        asked.or_else(|| pinned_output(&entry.abs).map(|file| SkipReason::PinnedOutput { file }))
+    });
+    let untouched = left_alone.is_some();
+    let (output, mut status, channel_sites) = match (lang, left_alone) {
+        (Some(_), Some(reason)) => (bytes, FileStatus::Skipped(reason), Vec::new()),
         (Some(lang), None) => {
             let tagged = tag_source(lang, &bytes, key, recipient, params);
             (tagged.output, tagged.status, tagged.channel_sites)
@@ -579,7 +627,7 @@ fn tag_one(
         (None, _) => (bytes, FileStatus::Copied, Vec::new()),
     };
     let output = match (lang, signing) {
-        (Some(lang), Some(signing)) if signing.wants(&path) && pinned.is_none() => {
+        (Some(lang), Some(signing)) if signing.wants(&path) && !untouched => {
             match sign_source(
                 lang,
                 &output,
