@@ -308,20 +308,7 @@ impl SignOptions {
         if delivery_id.is_empty() || delivery_id.len() > 200 {
             return Err(SignError::BadField("the delivery id"));
         }
-        let only = if globs.is_empty() {
-            None
-        } else {
-            let mut builder = globset::GlobSetBuilder::new();
-            for glob in globs {
-                builder
-                    .add(globset::Glob::new(glob).map_err(|e| SignError::BadGlob(e.to_string()))?);
-            }
-            Some(
-                builder
-                    .build()
-                    .map_err(|e| SignError::BadGlob(e.to_string()))?,
-            )
-        };
+        let only = glob_set(globs).map_err(|e| SignError::BadGlob(e.to_string()))?;
         Ok(SignOptions {
             delivery_id: delivery_id.to_owned(),
             notice: notice.map(str::to_owned),
@@ -332,6 +319,19 @@ impl SignOptions {
     fn wants(&self, path: &str) -> bool {
         self.only.as_ref().is_none_or(|set| set.is_match(path))
     }
+}
+
+/// One set of `globs` (`None` when there are none), matched against paths
+/// in the delivery.
+fn glob_set(globs: &[String]) -> Result<Option<globset::GlobSet>, globset::Error> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for glob in globs {
+        builder.add(globset::Glob::new(glob)?);
+    }
+    builder.build().map(Some)
 }
 
 /// Files a tag run delivers unchanged whatever they hold (`tag --verbatim
@@ -347,15 +347,8 @@ impl Verbatim {
     /// Files whose path in the delivery (`/`-separated, relative to the
     /// tree) matches one of `globs`; nothing when empty.
     pub fn new(globs: &[String]) -> Result<Self, globset::Error> {
-        if globs.is_empty() {
-            return Ok(Verbatim::default());
-        }
-        let mut builder = globset::GlobSetBuilder::new();
-        for glob in globs {
-            builder.add(globset::Glob::new(glob)?);
-        }
         Ok(Verbatim {
-            set: Some(builder.build()?),
+            set: glob_set(globs)?,
             globs: globs.to_vec(),
         })
     }

@@ -163,7 +163,7 @@ fn note_outer_markers(
     let order = &parsed.lang.table().order;
     let mut pending: Option<&str> = None;
     for &child in children {
-        if order.marker_kinds.contains(&child.kind()) {
+        if parsed.kinds.marker.contains(child.kind_id()) {
             if pending.is_none() && !is_pure_container_marker(parsed, child) {
                 pending = Some(marker_name(parsed, child));
             }
@@ -368,7 +368,8 @@ fn order_sensitive_parent(
     {
         let mut cursor = outer.walk();
         for marker in outer.children(&mut cursor) {
-            if order.marker_kinds.contains(&marker.kind()) && !is_pure_marker(order, parsed, marker)
+            if parsed.kinds.marker.contains(marker.kind_id())
+                && !is_pure_marker(order, parsed, marker)
             {
                 return Some(format!(
                     "body fixed: the definition is decorated with `{}`",
@@ -548,7 +549,7 @@ fn marker_list_sites(
     let text = parsed.text;
     let children: Vec<Node<'_>> = children.iter().copied().filter(|c| c.is_named()).collect();
     for (i, &marker) in children.iter().enumerate() {
-        if !order.marker_kinds.contains(&marker.kind()) {
+        if !parsed.kinds.marker.contains(marker.kind_id()) {
             continue;
         }
         let name = marker_name(parsed, marker);
@@ -778,7 +779,8 @@ fn classify<'t>(
         if is_comment(parsed, marker) {
             continue;
         }
-        if order.marker_kinds.contains(&marker.kind()) && !is_pure_marker(order, parsed, marker) {
+        if parsed.kinds.marker.contains(marker.kind_id()) && !is_pure_marker(order, parsed, marker)
+        {
             return Err(format!(
                 "fixed: marked `{}`, which may depend on item order",
                 marker_name(parsed, marker)
@@ -788,7 +790,7 @@ fn classify<'t>(
     let mut markers = Vec::new();
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        if order.marker_kinds.contains(&child.kind()) {
+        if parsed.kinds.marker.contains(child.kind_id()) {
             markers.push(child);
         }
     }
