@@ -10,7 +10,9 @@
 //!   against 100 candidate recipients for the whole set.
 //!
 //! Criterion reports MB/s per group; a summary with the ratios to bare
-//! parsing follows (best of a few repetitions timed directly).
+//! parsing follows (best of a few repetitions timed directly), with a trace
+//! among 10,000 candidates split into its scan and its scoring, and the
+//! ratio that trace would reach if scoring cost no more than bare AES.
 
 /// The CLI's allocator, so that the figures are the product's.
 #[global_allocator]
@@ -206,13 +208,19 @@ impl Fixture {
 
     /// [`Fixture::trace`] against `candidates`.
     fn trace_among(&self, input: &Inputs, candidates: &[Recipient]) -> usize {
+        let evidence = self.scan(input);
+        let verdict = score(&evidence, &self.key, candidates, &self.trace);
+        verdict.candidates.len()
+    }
+
+    /// `scan_source` on every file: the evidence a trace scores.
+    fn scan(&self, input: &Inputs) -> Evidence {
         let mut evidence = Evidence::new();
         for file in &input.files {
             // A file the scanner refuses simply adds no evidence.
             let _ = evidence.scan_source(input.lang, file, &self.key);
         }
-        let verdict = score(&evidence, &self.key, candidates, &self.trace);
-        verdict.candidates.len()
+        evidence
     }
 }
 
@@ -240,6 +248,27 @@ fn throughput(c: &mut Criterion) {
     }
 }
 
+/// Nanoseconds per block of bare AES-128 on this CPU, on one thread: the
+/// keyed function behind every codeword draw, at the fastest the `aes`
+/// crate runs it (many blocks per call, in place). A floor on the cost of
+/// scoring one candidate at one position.
+fn aes_ns_per_block() -> f64 {
+    use aes::cipher::{BlockCipherEncrypt, KeyInit};
+    let cipher = aes::Aes128::new(&[5u8; 16].into());
+    let mut blocks = vec![aes::Block::default(); 1 << 14];
+    for (i, block) in blocks.iter_mut().enumerate() {
+        block[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    }
+    const ROUNDS: usize = 50;
+    let best = best_of(|| {
+        for _ in 0..ROUNDS {
+            cipher.encrypt_blocks(&mut blocks);
+        }
+        usize::from(blocks[0][0])
+    });
+    best.as_secs_f64() * 1e9 / (ROUNDS * blocks.len()) as f64
+}
+
 /// Best wall time of `SUMMARY_REPS` runs of `run`.
 fn best_of(mut run: impl FnMut() -> usize) -> Duration {
     (0..SUMMARY_REPS)
@@ -255,6 +284,7 @@ fn best_of(mut run: impl FnMut() -> usize) -> Duration {
 /// Time each operation directly and print MB/s and the ratios to parsing.
 fn summary() {
     let fixture = Fixture::new();
+    let aes = aes_ns_per_block();
     println!();
     println!(
         "summary (best of {SUMMARY_REPS}; MB = 10^6 bytes; % = share of bare parse throughput):"
@@ -268,6 +298,17 @@ fn summary() {
             .map(|i| Recipient::new(&format!("vendor-{i:05}")).expect("valid recipient id"))
             .collect();
         let trace_many = best_of(|| fixture.trace_among(&input, &many));
+        // The two parts of the large trace: reading the files, and scoring
+        // every candidate at every position (one keyed block cipher call
+        // per pair, on every core).
+        let evidence = fixture.scan(&input);
+        let scan = best_of(|| fixture.scan(&input).files_scanned() as usize);
+        let mut positions = 0;
+        let scoring = best_of(|| {
+            let verdict = score(&evidence, &fixture.key, &many, &fixture.trace);
+            positions = verdict.positions_observed;
+            verdict.candidates.len()
+        });
         let (tagged, skipped, copy) = fixture.tag_check(&input);
         let mb = input.bytes as f64 / 1e6;
         let rate = |d: Duration| mb / d.as_secs_f64();
@@ -285,6 +326,21 @@ fn summary() {
             pct(trace),
             rate(trace_many),
             pct(trace_many),
+        );
+        let threads = rayon::current_num_threads();
+        let pairs = positions as f64 * MANY_CANDIDATES as f64;
+        println!(
+            "  trace among {MANY_CANDIDATES} = scan {:.1} ms ({:.0} % of parse) + score {:.1} ms: \
+             {positions} positions x {MANY_CANDIDATES} candidates, {:.2} ns per pair on each of \
+             {threads} threads; with a scan as fast as bare parsing it would be {:.0} %, \
+             and {:.0} % if each pair cost no more than bare AES-128 ({aes:.2} ns a block)",
+            scan.as_secs_f64() * 1e3,
+            pct(scan),
+            scoring.as_secs_f64() * 1e3,
+            scoring.as_secs_f64() * 1e9 * threads as f64 / pairs,
+            100.0 * parse.as_secs_f64() / (parse + scoring).as_secs_f64(),
+            100.0 * parse.as_secs_f64()
+                / (parse.as_secs_f64() + pairs * aes * 1e-9 / threads as f64),
         );
         println!(
             "  check: {tagged} files tagged, {skipped} left unchanged; \
