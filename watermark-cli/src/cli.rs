@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use watermark_core::input::scan_input;
 use watermark_core::{
     inspect_tree, score, tag_tree_signed, BiasDesign, ChannelId, CodeParams, Evidence, FileReport,
-    FileStatus, Lang, OwnerKey, Recipient, SignOptions, TraceParams, Verbatim, WalkOptions,
+    FileStatus, Lang, OwnerKey, Recipient, SignOptions, SkipReason, TraceParams, Verbatim,
+    WalkOptions,
 };
 
 use crate::output::{print_verdict, warn_skipped, Bar};
@@ -70,6 +71,12 @@ enum Command {
         /// would write without the blank lines a tag adds.
         #[arg(long, value_name = "GLOB")]
         verbatim: Vec<String>,
+        /// Tag generated files too. By default a file whose header comment
+        /// says it is generated (`@generated`, `DO NOT EDIT`, "automatically
+        /// generated") is delivered unchanged: a diff against a fresh
+        /// generation would show every mark in it.
+        #[arg(long)]
+        tag_generated: bool,
         #[command(flatten)]
         provenance: TagProvenanceArgs,
         #[command(flatten)]
@@ -269,6 +276,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             density_slack,
             coalition,
             verbatim,
+            tag_generated,
             provenance,
             walk,
             json,
@@ -287,6 +295,7 @@ pub(crate) fn run() -> Result<ExitCode> {
                 recipient: &recipient,
                 params: &params,
                 verbatim: &verbatim,
+                tag_generated,
                 provenance: &provenance,
                 walk: walk.options(),
                 json,
@@ -366,6 +375,7 @@ struct TagRun<'a> {
     recipient: &'a str,
     params: &'a CodeParams,
     verbatim: &'a [String],
+    tag_generated: bool,
     provenance: &'a TagProvenanceArgs,
     walk: WalkOptions,
     json: bool,
@@ -404,7 +414,9 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
     };
     crate::provenance::check_ledger(&ledger_path, &key)?;
 
-    let verbatim = Verbatim::new(run.verbatim).map_err(|e| anyhow::anyhow!("--verbatim: {e}"))?;
+    let verbatim = Verbatim::new(run.verbatim)
+        .map_err(|e| anyhow::anyhow!("--verbatim: {e}"))?
+        .tag_generated(run.tag_generated);
     let bar = Bar::new("tagging");
     let report = tag_tree_signed(
         src,
@@ -460,6 +472,7 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
     } else {
         let (mut tagged, mut sites, mut edits, mut skipped, mut copied) = (0, 0, 0, 0, 0);
         let mut around_errors = 0;
+        let mut generated = Vec::new();
         for file in &report.files {
             match &file.status {
                 FileStatus::Processed {
@@ -472,7 +485,12 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
                     edits += e;
                     around_errors += usize::from(syntax_error.is_some());
                 }
-                FileStatus::Skipped(_) => skipped += 1,
+                FileStatus::Skipped(reason) => {
+                    skipped += 1;
+                    if matches!(reason, SkipReason::Generated { .. }) {
+                        generated.push(&file.path);
+                    }
+                }
                 FileStatus::Copied | FileStatus::Symlink => copied += 1,
             }
         }
@@ -490,6 +508,15 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
         )?;
         if signing.is_some() {
             writeln!(stdout, "signed comments in {signed} files")?;
+        }
+        if let Some(first) = generated.first() {
+            writeln!(
+                stdout,
+                "{} of these are marked as generated and were delivered unchanged \
+                 (the first: {}); --tag-generated tags them",
+                generated.len(),
+                crate::output::shown(first)
+            )?;
         }
         if let Some(first) = report.left_out.first() {
             writeln!(

@@ -55,7 +55,10 @@ pub(crate) fn warn_skipped(files: &[FileReport]) {
     for file in files {
         match &file.status {
             // Asked for: the report lists them, a warning would not help.
-            FileStatus::Skipped(watermark_core::SkipReason::Verbatim { .. }) => {}
+            FileStatus::Skipped(
+                watermark_core::SkipReason::Verbatim { .. }
+                | watermark_core::SkipReason::Generated { .. },
+            ) => {}
             FileStatus::Skipped(reason) => {
                 eprintln!("watermark: warning: {}: {reason}", shown(&file.path));
             }

@@ -92,6 +92,17 @@ pub enum SkipReason {
         /// The glob it matches.
         glob: String,
     },
+    /// A comment at the top says a program wrote the file (`@generated`,
+    /// `DO NOT EDIT`): a diff against a fresh generation would show every
+    /// mark, and regenerating would erase them, so it is delivered
+    /// unchanged unless the owner asks otherwise (`tag --tag-generated`).
+    #[error("marked as generated (\"{marker}\" on line {line}); file left unchanged")]
+    Generated {
+        /// The phrase found, in lower case.
+        marker: String,
+        /// Its 1-based line.
+        line: usize,
+    },
     /// The tagged text did not re-parse to the same program, so the
     /// original was kept. Indicates a bug in a channel; please report it.
     #[error("safety check failed ({detail}); file left unchanged")]

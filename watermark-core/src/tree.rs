@@ -337,10 +337,14 @@ fn glob_set(globs: &[String]) -> Result<Option<globset::GlobSet>, globset::Error
 /// Files a tag run delivers unchanged whatever they hold (`tag --verbatim
 /// GLOB`): generated code, say, where blank lines its generator never
 /// writes would show and regenerating would erase the mark anyway.
+///
+/// Generated files (see [`Lang::generated_marker`]) are delivered unchanged
+/// too, unless [`Verbatim::tag_generated`] says otherwise.
 #[derive(Debug, Clone, Default)]
 pub struct Verbatim {
     set: Option<globset::GlobSet>,
     globs: Vec<String>,
+    tag_generated: bool,
 }
 
 impl Verbatim {
@@ -350,6 +354,33 @@ impl Verbatim {
         Ok(Verbatim {
             set: glob_set(globs)?,
             globs: globs.to_vec(),
+            tag_generated: false,
+        })
+    }
+
+    /// Whether files marked as generated are tagged like any other (by
+    /// default they are delivered unchanged).
+    #[must_use]
+    pub fn tag_generated(mut self, yes: bool) -> Self {
+        self.tag_generated = yes;
+        self
+    }
+
+    /// Why a source file in `lang` at `path` (in the delivery) holding
+    /// `bytes` is delivered unchanged, if it is.
+    fn reason(&self, lang: Lang, path: &str, bytes: &[u8]) -> Option<SkipReason> {
+        if let Some(glob) = self.matching(path) {
+            return Some(SkipReason::Verbatim {
+                glob: glob.to_owned(),
+            });
+        }
+        if self.tag_generated {
+            return None;
+        }
+        let (marker, line) = lang.generated_marker(bytes)?;
+        Some(SkipReason::Generated {
+            marker: marker.to_owned(),
+            line,
         })
     }
 
@@ -366,7 +397,8 @@ impl Verbatim {
 /// symlinks as links. Never writes into `input`. The output appears
 /// atomically: it is built beside `output` and renamed into place, so a
 /// failed run leaves nothing behind. `output` must not exist (or be an
-/// empty directory).
+/// empty directory). Generated files ([`Lang::generated_marker`]) are
+/// delivered unchanged.
 pub fn tag_tree(
     input: &Path,
     output: &Path,
@@ -392,7 +424,8 @@ pub fn tag_tree(
 /// [`tag_tree`], and with `signing` a signed provenance comment in every
 /// source file it selects (see [`crate::signed`]). A file that cannot carry
 /// one (it does not parse) is delivered without and reported. Files that
-/// `verbatim` matches are delivered unchanged, without a comment.
+/// `verbatim` matches, and generated files unless it says to tag them, are
+/// delivered unchanged, without a comment.
 #[allow(clippy::too_many_arguments)]
 pub fn tag_tree_signed(
     input: &Path,
@@ -604,11 +637,10 @@ fn tag_one(
     let path = delivery_path(&rel);
     let mut signed = false;
     // Source files delivered unchanged, asked for or pinned by a UI test.
-    let left_alone = lang.and_then(|_| {
-        let asked = verbatim.matching(&path).map(|glob| SkipReason::Verbatim {
-            glob: glob.to_owned(),
-        });
-        asked.or_else(|| pinned_output(&entry.abs).map(|file| SkipReason::PinnedOutput { file }))
+    let left_alone = lang.and_then(|lang| {
+        verbatim
+            .reason(lang, &path, &bytes)
+            .or_else(|| pinned_output(&entry.abs).map(|file| SkipReason::PinnedOutput { file }))
     });
     let untouched = left_alone.is_some();
     let (output, mut status, channel_sites) = match (lang, left_alone) {

@@ -58,6 +58,8 @@ pub(super) static TABLE: LangTable = LangTable {
         ("findsource", ""),
         ("linecache", ""),
     ],
+    header_comments: &["#"],
+    doc_comments: &[],
     order: OrderTable {
         // The module and class bodies; never `if` / `try` blocks
         // (conditional definitions) or function bodies.

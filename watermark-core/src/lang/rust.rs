@@ -47,6 +47,8 @@ pub(super) static TABLE: LangTable = LangTable {
     // `#[track_caller]` alone only moves a panic message's location, as
     // any edit above a panic does; `Location::caller()` reads it.
     line_observers: &[("line", "!"), ("Location", "::caller")],
+    header_comments: &["//", "/*"],
+    doc_comments: &["///", "//!", "/**", "/*!"],
     order: OrderTable {
         // Modules and impl blocks; never trait bodies or extern blocks.
         bodies: &[
