@@ -136,7 +136,7 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         show: usize,
         #[command(flatten)]
-        walk: WalkArgs,
+        walk: SuspectWalkArgs,
         /// The suspect: a tree, a file, an archive (.zip, .tar, .tar.gz,
         /// .tgz; read in memory) or `-` for a snippet on stdin (language
         /// detected).
@@ -160,7 +160,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        walk: WalkArgs,
+        walk: SuspectWalkArgs,
         /// A source tree or file, a receipt or a ledger.
         path: PathBuf,
     },
@@ -256,6 +256,24 @@ struct WalkArgs {
     /// Do not respect .gitignore / .ignore files.
     #[arg(long)]
     no_ignore: bool,
+}
+
+/// How a tree someone else shaped is walked: every file is read, because
+/// whoever leaked it controls its `.gitignore`.
+#[derive(Debug, Args)]
+struct SuspectWalkArgs {
+    /// Respect .gitignore / .ignore files in the suspect tree (by default
+    /// they are not: a leaker could write one that hides every file).
+    #[arg(long)]
+    respect_ignore: bool,
+}
+
+impl SuspectWalkArgs {
+    fn options(&self) -> WalkOptions {
+        WalkOptions {
+            respect_ignore: self.respect_ignore,
+        }
+    }
 }
 
 impl WalkArgs {

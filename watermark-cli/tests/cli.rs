@@ -209,6 +209,37 @@ fn tag_then_trace_names_the_recipient_with_the_json_contract() {
 }
 
 #[test]
+fn a_leaker_s_gitignore_hides_nothing_from_trace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (key, copy) = globex_copy(dir.path());
+    // Whoever leaked the copy controls its ignore files.
+    fs::write(copy.join(".gitignore"), "*.rs\n*.py\n").expect("write");
+    fs::write(copy.join(".ignore"), "*\n").expect("write");
+    let trace = |extra: &[&str]| {
+        let mut args = vec![
+            "trace",
+            "--key",
+            s(&key),
+            "--recipients",
+            "acme,globex,initech",
+        ];
+        args.extend_from_slice(extra);
+        args.push(s(&copy));
+        watermark(&args)
+    };
+    let read = trace(&[]);
+    assert_eq!(code(&read), 0, "{}", stderr(&read));
+    assert!(
+        String::from_utf8_lossy(&read.stdout).contains("verdict: globex"),
+        "{}",
+        String::from_utf8_lossy(&read.stdout)
+    );
+    // Only when asked does trace respect them, and then it reads nothing.
+    let hidden = trace(&["--respect-ignore"]);
+    assert_eq!(code(&hidden), 2, "{}", stderr(&hidden));
+}
+
+#[test]
 fn tag_refuses_to_write_inside_its_input_or_over_anything() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = keygen(dir.path());
