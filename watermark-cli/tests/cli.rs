@@ -113,6 +113,21 @@ fn keygen_writes_a_private_pem_openssl_accepts_and_never_overwrites() {
 }
 
 #[test]
+fn keygen_never_writes_a_secret_key_under_a_public_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("owner.pub");
+    let run = watermark(&["keygen", "--out", s(&out)]);
+    assert_eq!(code(&run), 2, "{}", stderr(&run));
+    assert!(stderr(&run).contains(".pub"), "{}", stderr(&run));
+    assert!(
+        !out.exists(),
+        "a secret key was written to {}",
+        out.display()
+    );
+    assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 0);
+}
+
+#[test]
 fn an_openssl_generated_key_is_accepted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("ossl.key");

@@ -37,6 +37,13 @@ pub enum KeyError {
         /// The file that exists.
         path: PathBuf,
     },
+    /// The secret key's path ends in `.pub`, where its public half goes:
+    /// a secret key under a public key's name is one published by mistake.
+    #[error("{}: a secret key must not end in .pub (its public key is written beside it with that extension)", path.display())]
+    PublicName {
+        /// The path asked for.
+        path: PathBuf,
+    },
     /// The key could not be written.
     #[error("{}: cannot write key file: {source}", path.display())]
     Write {

@@ -90,13 +90,23 @@ impl OwnerKey {
     /// Returns the public key's path.
     pub fn save(&self, path: &Path) -> Result<PathBuf, KeyError> {
         let pub_path = path.with_extension("pub");
+        if path.extension().is_some_and(|ext| ext == "pub") {
+            return Err(KeyError::PublicName {
+                path: path.to_owned(),
+            });
+        }
         for p in [path, pub_path.as_path()] {
             if p.exists() {
                 return Err(KeyError::Exists { path: p.to_owned() });
             }
         }
+        let public = self.public_pem()?;
         write_new(path, self.to_pem()?.as_bytes(), 0o600)?;
-        write_new(&pub_path, self.public_pem()?.as_bytes(), 0o644)?;
+        if let Err(err) = write_new(&pub_path, public.as_bytes(), 0o644) {
+            // No secret key without its public half: remove it.
+            let _ = std::fs::remove_file(path);
+            return Err(err);
+        }
         Ok(pub_path)
     }
 
