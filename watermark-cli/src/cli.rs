@@ -481,9 +481,9 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
             "channel_sites": report.channel_sites,
             "left_out": report.left_out,
             "delivery_id": delivery_id,
-            "receipt": receipt_path,
+            "receipt": receipt_path.to_string_lossy(),
             "receipt_sha256": receipt,
-            "ledger": ledger_path,
+            "ledger": ledger_path.to_string_lossy(),
         });
         serde_json::to_writer_pretty(&mut stdout, &value)?;
         writeln!(stdout)?;

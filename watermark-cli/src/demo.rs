@@ -1,6 +1,7 @@
 //! `watermark demo`: the whole job on a bundled sample project.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,6 +13,14 @@ use watermark_core::{
 };
 
 use crate::output::print_verdict;
+
+/// `println!` that returns an error (a full disk, a closed pipe) instead
+/// of panicking, so the temporary directory is still removed.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
 
 const RECIPIENTS: [&str; 5] = ["acme-corp", "globex", "initech", "umbrella-ltd", "hooli"];
 const LEAKER: &str = "initech";
@@ -42,9 +51,9 @@ pub(crate) fn run(keep: Option<&Path>) -> Result<ExitCode> {
     let result = demo_in(&dir);
     if temporary {
         let _ = fs::remove_dir_all(&dir);
-    } else {
-        println!("\nfiles kept in {}", dir.display());
+        return result;
     }
+    say!("\nfiles kept in {}", dir.display());
     result
 }
 
@@ -57,7 +66,7 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
         }
         fs::write(&dest, contents).with_context(|| format!("writing {}", dest.display()))?;
     }
-    println!(
+    say!(
         "1. sample project: {} files in {}",
         crate::sample::FILES.len(),
         original.display()
@@ -66,7 +75,7 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
     let key_path = dir.join("owner.key");
     let key = OwnerKey::generate();
     key.save(&key_path)?;
-    println!(
+    say!(
         "2. owner key {} (key id {})",
         key_path.display(),
         key.key_id()
@@ -109,7 +118,7 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
                 }
                 _ => (s, e),
             });
-        println!(
+        say!(
             "3. tagged a copy for {recipient:<13} {sites} sites, {edits} edits \
              (blank lines, item order), signed comments"
         );
@@ -118,8 +127,8 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
         }
     }
 
-    println!("4. {LEAKER}'s copy leaks: {}", leaked.display());
-    println!(
+    say!("4. {LEAKER}'s copy leaks: {}", leaked.display());
+    say!(
         "5. tracing it blind against all {} recipients:\n",
         recipients.len()
     );
@@ -130,7 +139,7 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
 
     let (clean, _) = scan_tree(&original, &key, WalkOptions::default(), &NoProgress)?;
     let control = score(&clean, &key, &recipients, &TraceParams::default());
-    println!(
+    say!(
         "\ncontrol: the untagged original names {}",
         if control.accused.is_empty() {
             "nobody".to_owned()
@@ -155,7 +164,7 @@ fn demo_in(dir: &Path) -> Result<ExitCode> {
         .filter_map(|s| s.fields.as_ref().map(|f| f.recipient.as_str()))
         .collect();
     let names_leaker = names.len() == 1 && names.contains(LEAKER);
-    println!(
+    say!(
         "signed comments (checked with the public key only): {valid} of {} valid, naming {}",
         signatures.len(),
         names.into_iter().collect::<Vec<_>>().join(", ")

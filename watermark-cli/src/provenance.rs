@@ -358,7 +358,7 @@ fn ledger_report(keys: &[PublicKey], json: bool, ledger: &Path) -> Result<ExitCo
     if json {
         let fault = report.fault.as_ref().map(|f| {
             serde_json::json!({
-                "path": f.path,
+                "path": f.path.to_string_lossy(),
                 "line": f.line,
                 "problem": f.problem.to_string(),
             })

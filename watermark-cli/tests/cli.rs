@@ -620,6 +620,79 @@ fn generated_files_are_delivered_unchanged_unless_asked() {
     );
 }
 
+/// Unix file names need not be UTF-8; every `--json` report shows such a
+/// name with U+FFFD for the bad byte instead of panicking or cutting the
+/// JSON short.
+#[cfg(unix)]
+#[test]
+fn json_reports_survive_file_names_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).expect("mkdir");
+    let odd = std::ffi::OsStr::from_bytes(b"bad\xffname.rs");
+    fs::copy(sample().join("src/stock.rs"), src.join(odd)).expect("copy");
+    fs::copy(sample().join("src/lib.rs"), src.join("lib.rs")).expect("copy");
+    let json = |output: &Output| -> serde_json::Value {
+        assert_eq!(code(output), 0, "{}", stderr(output));
+        assert!(!stderr(output).contains("panicked"), "{}", stderr(output));
+        serde_json::from_slice(&output.stdout).expect("valid JSON")
+    };
+    let out = dir.path().join("out");
+    let tagged = json(&watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        "--signed-comments",
+        "--json",
+        s(&src),
+        s(&out),
+    ]));
+    assert!(
+        tagged.to_string().contains("bad\u{fffd}name.rs"),
+        "{tagged}"
+    );
+    let inspected = json(&watermark(&["inspect", "--json", s(&src)]));
+    assert!(inspected.to_string().contains("bad\u{fffd}name.rs"));
+    let pubkey = key.with_extension("pub");
+    let verified = json(&watermark(&[
+        "verify",
+        "--pubkey",
+        s(&pubkey),
+        "--json",
+        s(&out),
+    ]));
+    assert!(verified.to_string().contains("bad\u{fffd}name.rs"));
+}
+
+/// A full disk on stdout is an error (exit 2), not a panic, and the demo's
+/// temporary files go with it.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_demo_reports_a_full_stdout() {
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = Command::new(env!("CARGO_BIN_EXE_watermark"))
+        .arg("demo")
+        .env("TMPDIR", tmp.path())
+        .stdout(full)
+        .output()
+        .expect("run watermark");
+    assert_eq!(code(&run), 2, "{}", stderr(&run));
+    assert!(!stderr(&run).contains("panicked"), "{}", stderr(&run));
+    assert_eq!(
+        fs::read_dir(tmp.path()).expect("list").count(),
+        0,
+        "demo files left behind"
+    );
+}
+
 #[test]
 fn the_demo_names_the_leaker() {
     let out = watermark(&["demo"]);

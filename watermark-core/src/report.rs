@@ -161,6 +161,7 @@ pub enum FileStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
     /// Path relative to the root of the run.
+    #[serde(serialize_with = "serialize_path")]
     pub path: PathBuf,
     /// The language, for source files.
     #[serde(serialize_with = "serialize_lang")]
@@ -168,6 +169,24 @@ pub struct FileReport {
     /// What happened.
     #[serde(flatten)]
     pub status: FileStatus,
+}
+
+/// A path as a JSON string: a name that is not UTF-8 (legal on Unix) is
+/// shown with U+FFFD in place of its bad bytes rather than failing the
+/// whole report.
+pub(crate) fn serialize_path<S: serde::Serializer>(
+    path: &std::path::Path,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
+/// [`serialize_path`] for a list.
+pub(crate) fn serialize_paths<S: serde::Serializer>(
+    paths: &[PathBuf],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
 }
 
 fn serialize_lang<S: serde::Serializer>(lang: &Option<Lang>, s: S) -> Result<S::Ok, S::Error> {

@@ -266,6 +266,7 @@ pub struct TagReport {
     /// Files an ignore file (`.gitignore`, `.ignore`) kept out of the
     /// delivery, in path order: a generated `_version.py` or a
     /// `Cargo.lock` a build needs may be among them.
+    #[serde(serialize_with = "crate::report::serialize_paths")]
     pub left_out: Vec<PathBuf>,
 }
 
@@ -871,6 +872,7 @@ pub(crate) fn gather(per_file: Vec<(Evidence, FileReport)>) -> (Evidence, Vec<Fi
 #[derive(Debug, Clone, Serialize)]
 pub struct FileSignatures {
     /// Path relative to the root (the root itself for a single file).
+    #[serde(serialize_with = "crate::report::serialize_path")]
     pub path: PathBuf,
     /// The file's language.
     #[serde(serialize_with = "serialize_lang_name")]
