@@ -702,7 +702,11 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
             p(&a.1 .1).total_cmp(&p(&b.1 .1))
         })
         .map_or(0, |(i, _)| i);
-    let (key_id, verdict) = verdicts.swap_remove(best);
+    let (key_id, mut verdict) = verdicts.swap_remove(best);
+    // Each key was tested at epsilon / keys, so the chance that any key
+    // names any innocent is at most the epsilon asked for: that is the
+    // guarantee to state (the per-candidate bound already has the split).
+    verdict.epsilon = epsilon;
     if keys.len() > 1 {
         eprintln!(
             "watermark: {} keys tried, each at epsilon {:.3e}; key {key_id} scores highest",

@@ -1035,6 +1035,11 @@ fn rotated_keys_verify_and_trace_together() {
         assert_eq!(code(&traced), 0, "{}", stderr(&traced));
         let verdict: serde_json::Value = serde_json::from_slice(&traced.stdout).expect("json");
         assert_eq!(verdict["accused"][0]["recipient"], who);
+        // The stated guarantee covers both keys: the default epsilon,
+        // split between them in each candidate's bound.
+        assert_eq!(verdict["epsilon"], 1e-9);
+        let alpha = verdict["log10_alpha_per_candidate"].as_f64().expect("number");
+        assert!((alpha - (1e-9f64 / 2.0 / 3.0).log10()).abs() < 1e-9, "{alpha}");
     }
     // One key alone does not vouch for the other's files.
     let only_old = watermark(&[
