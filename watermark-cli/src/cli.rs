@@ -430,7 +430,7 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
         Some(path) => path.clone(),
         None => crate::provenance::default_ledger_path(run.key),
     };
-    crate::provenance::check_ledger(&ledger_path, &key)?;
+    crate::provenance::check_ledger(&ledger_path, &key, src, out)?;
 
     let verbatim = Verbatim::new(run.verbatim)
         .map_err(|e| anyhow::anyhow!("--verbatim: {e}"))?

@@ -54,13 +54,19 @@ pub(crate) fn check_receipt_path(receipt: &Path, src: &Path, out: &Path) -> Resu
             receipt.display()
         );
     }
+    outside_trees(receipt, "receipt", src, out)
+}
+
+/// `path` (the file `option` names) must be outside the source tree (never
+/// written to) and the delivered one (which the recipient gets).
+fn outside_trees(path: &Path, option: &str, src: &Path, out: &Path) -> Result<()> {
     let abs = |p: &Path| std::path::absolute(p).with_context(|| format!("{}", p.display()));
-    let receipt_abs = abs(receipt)?;
+    let path_abs = abs(path)?;
     for (tree, what) in [(out, "delivered tree"), (src, "source tree")] {
-        if receipt_abs.starts_with(abs(tree)?) {
+        if path_abs.starts_with(abs(tree)?) {
             bail!(
-                "{}: the receipt would be inside the {what} {}; give --receipt elsewhere",
-                receipt.display(),
+                "{}: the {option} would be inside the {what} {}; give --{option} elsewhere",
+                path.display(),
                 tree.display()
             );
         }
@@ -68,8 +74,10 @@ pub(crate) fn check_receipt_path(receipt: &Path, src: &Path, out: &Path) -> Resu
     Ok(())
 }
 
-/// An existing ledger must verify before a delivery is added to it.
-pub(crate) fn check_ledger(ledger: &Path, key: &OwnerKey) -> Result<()> {
+/// The ledger must be outside both trees, and an existing one must verify
+/// before a delivery is added to it.
+pub(crate) fn check_ledger(ledger: &Path, key: &OwnerKey, src: &Path, out: &Path) -> Result<()> {
+    outside_trees(ledger, "ledger", src, out)?;
     if !ledger.exists() {
         return Ok(());
     }

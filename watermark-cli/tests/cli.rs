@@ -900,6 +900,33 @@ fn receipts_are_never_overwritten_or_delivered() {
         2,
         "--notice without comments is a usage error"
     );
+    // Nor does the ledger go into the source tree (never written to) or
+    // the delivery (the recipient's).
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).expect("mkdir");
+    fs::copy(sample().join("src/lib.rs"), src.join("lib.rs")).expect("copy");
+    let before = snapshot(&src);
+    for ledger in [src.join("deliveries.jsonl"), out.join("deliveries.jsonl")] {
+        let run = watermark(&[
+            "tag",
+            "--key",
+            s(&key),
+            "--recipient",
+            "acme",
+            "--ledger",
+            s(&ledger),
+            s(&src),
+            s(&out),
+        ]);
+        assert_eq!(code(&run), 2, "{}", stderr(&run));
+        assert!(
+            stderr(&run).contains("--ledger elsewhere"),
+            "{}",
+            stderr(&run)
+        );
+        assert!(!out.exists(), "nothing written after a refusal");
+        assert_eq!(snapshot(&src), before, "the source tree was written to");
+    }
 }
 
 /// Two `tag` processes started together on one ledger: both entries land
@@ -1038,8 +1065,13 @@ fn rotated_keys_verify_and_trace_together() {
         // The stated guarantee covers both keys: the default epsilon,
         // split between them in each candidate's bound.
         assert_eq!(verdict["epsilon"], 1e-9);
-        let alpha = verdict["log10_alpha_per_candidate"].as_f64().expect("number");
-        assert!((alpha - (1e-9f64 / 2.0 / 3.0).log10()).abs() < 1e-9, "{alpha}");
+        let alpha = verdict["log10_alpha_per_candidate"]
+            .as_f64()
+            .expect("number");
+        assert!(
+            (alpha - (1e-9f64 / 2.0 / 3.0).log10()).abs() < 1e-9,
+            "{alpha}"
+        );
     }
     // One key alone does not vouch for the other's files.
     let only_old = watermark(&[
