@@ -296,6 +296,18 @@ fn a_tree_with_every_bad_case_and_symlink_loops() {
         fs::write(src.join(name), bytes).expect("write");
     }
     fs::set_permissions(src.join("good.rs"), fs::Permissions::from_mode(0o755)).expect("chmod");
+    // Version-control metadata: the history, and Subversion's and
+    // Mercurial's pristine copies, are never delivered.
+    for vcs in [
+        ".git/config",
+        ".svn/pristine/ab/good.rs.svn-base",
+        ".hg/store/data/good.rs.i",
+        "pkg/.git",
+    ] {
+        let path = src.join(vcs);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(&path, rust_source(3)).expect("write");
+    }
     symlink("b", src.join("a")).expect("symlink");
     symlink("a", src.join("b")).expect("symlink");
     symlink(".", src.join("pkg/self")).expect("symlink");
@@ -347,6 +359,13 @@ fn a_tree_with_every_bad_case_and_symlink_loops() {
         } else {
             assert_eq!(&got, bytes, "{name} changed");
         }
+    }
+    for vcs in [".git", ".svn", ".hg", "pkg/.git"] {
+        assert!(!out.join(vcs).exists(), "{vcs} delivered");
+        assert!(
+            report.files.iter().all(|f| !f.path.starts_with(vcs)),
+            "{vcs} reported"
+        );
     }
     assert_eq!(fs::read_link(out.join("a")).expect("link"), Path::new("b"));
     assert_eq!(

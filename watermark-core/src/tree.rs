@@ -26,7 +26,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WalkOptions {
     /// Respect `.gitignore`, `.ignore` and `.git/info/exclude` files
-    /// (whether or not the tree is a git repository). `.git` itself is
+    /// (whether or not the tree is a git repository). Version-control
+    /// directories (`.git`, `.hg`, `.svn`, `.bzr`, `_darcs`, `CVS`) are
     /// always skipped.
     pub respect_ignore: bool,
 }
@@ -37,6 +38,15 @@ impl Default for WalkOptions {
             respect_ignore: true,
         }
     }
+}
+
+/// Version-control metadata directories: never delivered (they hold the
+/// untagged history, and Subversion and Mercurial keep pristine copies of
+/// every file) and never read as a suspect's code.
+const VCS_DIRS: [&str; 6] = [".git", ".hg", ".svn", ".bzr", "_darcs", "CVS"];
+
+fn is_vcs_dir(name: &std::ffi::OsStr) -> bool {
+    VCS_DIRS.iter().any(|vcs| name == *vcs)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +177,7 @@ fn list(root: &Path, options: WalkOptions) -> Result<Listing, TreeError> {
         .git_global(false)
         .ignore(respect)
         .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        .filter_entry(|e| !is_vcs_dir(e.file_name()))
         .build();
     let mut listing = Listing {
         entries: Vec::new(),
