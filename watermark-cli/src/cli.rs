@@ -449,6 +449,18 @@ fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
     )?;
     bar.finish();
     warn_skipped(&report.files);
+    let any_site = report
+        .files
+        .iter()
+        .any(|f| matches!(f.status, FileStatus::Processed { sites, .. } if sites > 0));
+    if !any_site {
+        // Not an error (a tree of data files is delivered as asked), but
+        // nobody should believe this copy is traceable.
+        eprintln!(
+            "watermark: warning: nothing in this delivery carries a mark (no Rust or Python \
+             code with a site to render); a trace of it will name nobody"
+        );
+    }
     let receipt = match crate::provenance::write_receipt_and_ledger(
         &key,
         &recipient,

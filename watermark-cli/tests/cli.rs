@@ -694,6 +694,38 @@ fn the_demo_reports_a_full_stdout() {
 }
 
 #[test]
+fn a_delivery_without_any_site_is_warned_about() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = keygen(dir.path());
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).expect("mkdir");
+    fs::write(src.join("index.js"), "console.log(1);\n").expect("write");
+    fs::write(src.join("empty.py"), "").expect("write");
+    let run = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        s(&src),
+        s(&dir.path().join("out")),
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("nothing in this delivery carries a mark"),
+        "{}",
+        stderr(&run)
+    );
+    // A tagged tree is not warned about.
+    let tagged = tag(&key, "acme", &sample(), &dir.path().join("copy"));
+    assert!(
+        !stderr(&tagged).contains("carries a mark"),
+        "{}",
+        stderr(&tagged)
+    );
+}
+
+#[test]
 fn the_demo_names_the_leaker() {
     let out = watermark(&["demo"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
