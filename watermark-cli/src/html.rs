@@ -20,10 +20,14 @@ pub(crate) struct Context<'a> {
     pub tool_version: &'a str,
 }
 
+/// Text from the suspect or the command line for HTML: markup characters
+/// as entities, and control characters escaped as in the text report
+/// (`\n`, `\u{1b}`), so a file name cannot forge a line or hide text.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            c if c.is_control() => out.extend(c.escape_default()),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -212,5 +216,19 @@ fn chart(h: &mut String, verdict: &Verdict) {
             "<p class=small>The {CHART_MAX} highest of {} candidates are drawn; all are in the table.</p>",
             verdict.candidates.len()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn markup_and_control_characters_are_escaped() {
+        assert_eq!(
+            esc("a<b>&\"'\n\u{1b}[31m.rs"),
+            "a&lt;b&gt;&amp;&quot;&#39;\\n\\u{1b}[31m.rs"
+        );
+        assert_eq!(esc("plain/ü.py"), "plain/ü.py");
     }
 }
