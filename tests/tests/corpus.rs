@@ -643,10 +643,26 @@ fn decoy_p_values_are_calibrated_on_real_code() {
     let decoys: Vec<Recipient> = (0..2000)
         .map(|i| Recipient::new(&format!("decoy-{i}")).expect("id"))
         .collect();
-    let verdict = score(&evidence, &key, &decoys, &TraceParams::default());
+    // The plain test over all files is calibrated both ways; with the
+    // looks at single files, a p-value is a best look's divided by its
+    // share of the bound, which is conservative: never too small.
+    let plain = TraceParams {
+        per_file_looks: false,
+        ..TraceParams::default()
+    };
+    let looks = score(&evidence, &key, &decoys, &TraceParams::default());
+    assert!(looks.accused.is_empty());
+    assert!(looks.looks.len() > 100, "{} looks", looks.looks.len());
+    let verdict = score(&evidence, &key, &decoys, &plain);
     assert!(verdict.accused.is_empty());
+    assert_eq!(verdict.looks.len(), 1);
     let n = decoys.len() as f64;
     for level in [0.5f64, 0.1, 0.05, 0.01] {
+        let below_with_looks = looks
+            .candidates
+            .iter()
+            .filter(|c| c.p_value <= level)
+            .count() as f64;
         let below = verdict
             .candidates
             .iter()
@@ -654,7 +670,15 @@ fn decoy_p_values_are_calibrated_on_real_code() {
             .count() as f64;
         let expected = n * level;
         let sigma = (n * level * (1.0 - level)).sqrt();
-        println!("p <= {level}: {below} of {n} decoys (expected {expected:.0} +- {sigma:.0})");
+        println!(
+            "p <= {level}: {below} of {n} decoys (expected {expected:.0} +- {sigma:.0}); \
+             with {} looks {below_with_looks}",
+            looks.looks.len()
+        );
+        assert!(
+            below_with_looks <= expected + 4.0 * sigma + 1.0,
+            "p-values with looks too small at level {level}"
+        );
         // The binomial tail is discrete, so the test is conservative: never
         // more than expected plus 4 sigma.
         assert!(

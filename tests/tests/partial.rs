@@ -37,10 +37,108 @@ fn tagged_project(name: &str) -> (Vec<(PathBuf, Vec<u8>)>, usize) {
 fn scan(files: &[&(PathBuf, Vec<u8>)]) -> Evidence {
     let key = test_key(41);
     let mut evidence = Evidence::new();
-    for (_, bytes) in files {
-        let _ = evidence.scan_source(Lang::Python, bytes, &key);
+    for (path, bytes) in files {
+        let _ = evidence.scan_named(Lang::Python, bytes, &key, &path.to_string_lossy());
     }
     evidence
+}
+
+/// Every other Python project of the corpus, untagged, each file's path
+/// under `other/`; with `reads_lines`, each file also names `lineno`, as
+/// code that reads its own line numbers does (tagging leaves such files as
+/// they are).
+fn unrelated_code(except: &str, reads_lines: bool) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for project in corpus() {
+        if project.kind != "py" || project.name.starts_with(except) {
+            continue;
+        }
+        for rel in sources(&project.dir, "py") {
+            let mut bytes = fs::read(project.dir.join(&rel)).expect("read");
+            if reads_lines {
+                bytes.extend_from_slice(b"\nlineno = 0\n");
+            }
+            files.push((PathBuf::from("other").join(&project.name).join(rel), bytes));
+        }
+    }
+    files
+}
+
+/// A copy's code mixed into a larger body of unrelated code is found
+/// where it is: one leaked file among 80,000 lines of other projects is
+/// named in its own look at a single file; a whole leaked project among
+/// unrelated files that read their own line numbers (which tagging leaves
+/// as they are) in the look at the files tagging edits. The plain test
+/// over all files, printed beside, is diluted by the unrelated code.
+#[test]
+fn a_copy_mixed_into_unrelated_code_is_found_where_it_is() {
+    let all = candidates(1000);
+    let key = test_key(41);
+    let (files, who) = tagged_project("tenacity");
+    let largest = files
+        .iter()
+        .max_by_key(|(_, bytes)| bytes.len())
+        .expect("files")
+        .clone();
+    let one_file: Vec<_> = std::iter::once((PathBuf::from("vendored").join(&largest.0), largest.1))
+        .chain(unrelated_code("tenacity", false))
+        .collect();
+    let project: Vec<_> = files
+        .iter()
+        .map(|(rel, bytes)| (PathBuf::from("vendored").join(rel), bytes.clone()))
+        .chain(unrelated_code("tenacity", true))
+        .collect();
+    for (what, suspect, look) in [
+        ("one file among other projects", &one_file, "vendored/"),
+        (
+            "the project among line readers",
+            &project,
+            watermark_core::LOOK_TAGGABLE,
+        ),
+    ] {
+        let evidence = scan(&suspect.iter().collect::<Vec<_>>());
+        let verdict = score(&evidence, &key, &all, &TraceParams::default());
+        let plain = score(
+            &evidence,
+            &key,
+            &all,
+            &TraceParams {
+                per_file_looks: false,
+                ..TraceParams::default()
+            },
+        );
+        let right = |v: &watermark_core::Verdict| {
+            v.candidates
+                .iter()
+                .find(|c| c.recipient == all[who].as_str())
+                .expect("candidate")
+                .clone()
+        };
+        let (found, diluted) = (right(&verdict), right(&plain));
+        println!(
+            "{what}: {} files, {} positions, {} looks: named {:?} in {}, log10 p {:.1}; \
+             the plain test alone: log10 p {:.1}",
+            suspect.len(),
+            verdict.positions_observed,
+            verdict.looks.len(),
+            verdict
+                .accused
+                .iter()
+                .map(|c| &c.recipient)
+                .collect::<Vec<_>>(),
+            found.look,
+            found.log10_p_value,
+            diluted.log10_p_value,
+        );
+        assert_eq!(verdict.accused.len(), 1, "{what}: {:?}", verdict.accused);
+        assert_eq!(verdict.accused[0].recipient, all[who].as_str(), "{what}");
+        assert!(
+            found.look.starts_with(look),
+            "{what}: found in {}",
+            found.look
+        );
+        assert!(found.log10_p_value < diluted.log10_p_value, "{what}");
+    }
 }
 
 #[test]
@@ -130,7 +228,7 @@ fn evidence_files_are_authenticated() {
     }
     let err = Evidence::from_json(json.as_bytes(), &keys[..1]).expect_err("other key");
     assert!(err.contains("which was not given"), "{err}");
-    let v1 = json.replace("watermark-evidence/v2", "watermark-evidence/v1");
+    let v1 = json.replace("watermark-evidence/v3", "watermark-evidence/v1");
     let err = Evidence::from_json(v1.as_bytes(), &keys).expect_err("v1");
     assert!(err.contains("carry no MAC"), "{err}");
 }

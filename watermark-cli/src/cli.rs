@@ -135,6 +135,11 @@ enum Command {
         /// How many top candidates to list in the text output.
         #[arg(long, default_value_t = 5)]
         show: usize,
+        /// Only the plain test over all files: no looks at each file alone
+        /// or at the files tagging edits (which find a copy's files mixed
+        /// into unrelated code, at a small cost in the bound).
+        #[arg(long)]
+        single_look: bool,
         #[command(flatten)]
         walk: SuspectWalkArgs,
         /// The suspect: a tree, a file, an archive (.zip, .tar, .tar.gz,
@@ -332,6 +337,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             format,
             json,
             show,
+            single_look,
             walk,
             suspect,
         } => trace(&TraceRun {
@@ -345,6 +351,7 @@ pub(crate) fn run() -> Result<ExitCode> {
             decoys,
             format: if json { Format::Json } else { format },
             show,
+            single_look,
             walk: walk.options(),
             suspect: suspect.as_deref(),
         }),
@@ -603,6 +610,7 @@ struct TraceRun<'a> {
     decoys: u64,
     format: Format,
     show: usize,
+    single_look: bool,
     walk: WalkOptions,
     suspect: Option<&'a Path>,
 }
@@ -694,6 +702,7 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
             design: run.design,
             ..CodeParams::default()
         },
+        per_file_looks: !run.single_look,
     };
     let mut verdicts = Vec::with_capacity(keys.len());
     let mut files = Vec::new();

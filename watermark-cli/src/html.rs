@@ -82,11 +82,20 @@ scores as high is at most 10<sup>{alpha:.2}</sup>).</p>
     for c in &verdict.accused {
         let _ = writeln!(
             h,
-            "<p class=\"named\"><strong>{}</strong>: score {:.1} against threshold {:.1}; \
+            "<p class=\"named\"><strong>{}</strong>: score {:.1} against threshold {:.1}{}; \
              p = {} (analytic){}.</p>",
             esc(&c.recipient),
             c.score,
             c.threshold,
+            if verdict.looks.len() > 1 {
+                format!(
+                    " in {} (one of {} looks, p multiplied by their number)",
+                    esc(&c.look),
+                    verdict.looks.len()
+                )
+            } else {
+                String::new()
+            },
             format_p(c.log10_p_value),
             c.empirical_p_value.map_or_else(String::new, |p| format!(
                 ", empirical p = {p:.4} over {} decoy recipients",
@@ -98,20 +107,21 @@ scores as high is at most 10<sup>{alpha:.2}</sup>).</p>
     let _ = writeln!(
         h,
         "<h2>Candidates</h2><table><tr><th>Recipient</th><th>Score</th><th>Threshold</th>\
-         <th>p (analytic)</th><th>p (decoys)</th><th>Named</th></tr>"
+         <th>p (analytic)</th><th>p (decoys)</th><th>Named</th><th>Look</th></tr>"
     );
     for c in &verdict.candidates {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=n>{:.1}</td><td class=n>{:.1}</td><td class=n>{}</td>\
-             <td class=n>{}</td><td>{}</td></tr>",
+             <td class=n>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&c.recipient),
             c.score,
             c.threshold,
             format_p(c.log10_p_value),
             c.empirical_p_value
                 .map_or_else(|| "-".to_owned(), |p| format!("{p:.4}")),
-            if c.accused { "NAMED" } else { "" }
+            if c.accused { "NAMED" } else { "" },
+            esc(&c.look),
         );
     }
     h.push_str("</table>\n<h2>Evidence per channel</h2><table><tr><th>Channel</th><th>Positions</th></tr>\n");
@@ -160,55 +170,57 @@ scores as high is at most 10<sup>{alpha:.2}</sup>).</p>
     h
 }
 
-/// Horizontal bars: each candidate's score, the threshold as a line.
+/// Horizontal bars: each candidate's evidence as -log10 of its p-value
+/// (its score measured on one scale whatever look it was found in), the
+/// naming threshold -log10(epsilon / n) as a line.
 fn chart(h: &mut String, verdict: &Verdict) {
     let shown: Vec<_> = verdict.candidates.iter().take(CHART_MAX).collect();
-    let Some(threshold) = verdict.candidates.first().map(|c| c.threshold) else {
+    if shown.is_empty() {
         return;
-    };
+    }
+    let threshold = -verdict.log10_alpha_per_candidate;
     let max = shown
         .iter()
-        .map(|c| c.score.abs())
-        .fold(threshold.abs().max(1.0), f64::max);
+        .map(|c| -c.log10_p_value)
+        .fold(threshold.max(1.0), f64::max);
     let (label_w, bar_w, row_h) = (180.0, 520.0, 18.0);
-    let zero = label_w + bar_w / 2.0;
-    let scale = bar_w / 2.0 / max;
+    let scale = bar_w / max;
     let height = row_h * shown.len() as f64 + 30.0;
     let _ = writeln!(
         h,
-        "<h2>Scores against the threshold</h2>\n<svg role=\"img\" aria-label=\"candidate scores\" \
+        "<h2>Scores against the threshold</h2>\n<p class=small>Each bar is a candidate's \
+         evidence, -log<sub>10</sub> of its p-value (its score, on one scale for every \
+         look); a candidate is named when its bar crosses the dashed line.</p>\n\
+         <svg role=\"img\" aria-label=\"candidate scores\" \
          width=\"{w}\" height=\"{height}\" font-size=\"12\">",
         w = label_w + bar_w + 20.0
     );
     for (i, c) in shown.iter().enumerate() {
         let y = row_h * i as f64 + 4.0;
-        let x = if c.score >= 0.0 {
-            zero
-        } else {
-            zero + c.score * scale
-        };
         let color = if c.accused { "#c33" } else { "#89a" };
         let _ = writeln!(
             h,
             "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{name}</text>\
-             <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{bh}\" fill=\"{color}\">\
-             <title>{name}: {score:.1}</title></rect>",
+             <rect x=\"{label_w:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{bh}\" fill=\"{color}\">\
+             <title>{name}: score {score:.1}, p = {p}</title></rect>",
             lx = label_w - 6.0,
             ty = y + 12.0,
             name = esc(&c.recipient),
-            w = (c.score.abs() * scale).max(0.5),
+            w = (-c.log10_p_value * scale).max(0.5),
             bh = row_h - 4.0,
             score = c.score,
+            p = format_p(c.log10_p_value),
         );
     }
-    let tx = zero + threshold * scale;
+    let tx = label_w + threshold * scale;
     let _ = writeln!(
         h,
         "<line x1=\"{tx:.1}\" x2=\"{tx:.1}\" y1=\"0\" y2=\"{y2:.1}\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>\
-         <text x=\"{tx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\">threshold {threshold:.1}</text>\
-         <line x1=\"{zero:.1}\" x2=\"{zero:.1}\" y1=\"0\" y2=\"{y2:.1}\" stroke=\"#999\"/>\n</svg>",
+         <text x=\"{tx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\">threshold p = 1e{alpha:.2}</text>\
+         <line x1=\"{label_w:.1}\" x2=\"{label_w:.1}\" y1=\"0\" y2=\"{y2:.1}\" stroke=\"#999\"/>\n</svg>",
         y2 = height - 16.0,
         ly = height - 4.0,
+        alpha = verdict.log10_alpha_per_candidate,
     );
     if verdict.candidates.len() > CHART_MAX {
         let _ = writeln!(

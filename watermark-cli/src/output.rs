@@ -128,16 +128,27 @@ pub(crate) fn print_verdict(
     } else if verdict.accused.is_empty() {
         writeln!(out, "verdict: nobody named among {n} candidates")?;
     }
+    let looks = verdict.looks.len();
+    // Where the evidence was found, when the suspect was looked at in
+    // more than one way.
+    let look = |c: &watermark_core::CandidateScore| {
+        if looks > 1 {
+            format!(" in {}", clean(&c.look))
+        } else {
+            String::new()
+        }
+    };
     for c in &verdict.accused {
         let empirical = c.empirical_p_value.map_or_else(String::new, |p| {
             format!("; {p:.4} over {} decoy recipients", verdict.decoys)
         });
         writeln!(
             out,
-            "verdict: {} (score {:.1} >= threshold {:.1}; p = {}{empirical})",
+            "verdict: {} (score {:.1} >= threshold {:.1}{}; p = {}{empirical})",
             c.recipient,
             c.score,
             c.threshold,
+            look(c),
             format_p(c.log10_p_value)
         )?;
     }
@@ -146,16 +157,34 @@ pub(crate) fn print_verdict(
         "bound: the chance that any innocent candidate is named is at most {:e} ({n} candidates, per-candidate p <= 1e{:.2})",
         verdict.epsilon, verdict.log10_alpha_per_candidate
     )?;
+    if looks > 1 {
+        writeln!(
+            out,
+            "looks: {looks} (all files{}, each file alone); each candidate's p is its best \
+             look's divided by that look's share of the bound ({} for all files, the rest split)",
+            if verdict
+                .looks
+                .iter()
+                .any(|l| l == watermark_core::LOOK_TAGGABLE)
+            {
+                ", the files tagging edits"
+            } else {
+                ""
+            },
+            watermark_core::WEIGHT_ALL,
+        )?;
+    }
     if show > 0 {
         writeln!(out, "top candidates:")?;
         for c in verdict.candidates.iter().take(show) {
             writeln!(
                 out,
-                "  {:<24} score {:>9.1}  p = {:<10} {}",
+                "  {:<24} score {:>9.1}  p = {:<10} {}{}",
                 c.recipient,
                 c.score,
                 format_p(c.log10_p_value),
-                if c.accused { "NAMED" } else { "" }
+                if c.accused { "NAMED" } else { "     " },
+                look(c)
             )?;
         }
     }

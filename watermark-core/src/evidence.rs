@@ -51,8 +51,38 @@ pub(crate) const FLATTENED_MIN_SITES: usize = 8;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evidence {
     tallies: BTreeMap<Locator, Tally>,
+    /// Each distinct suspect file's own reads, by the keyed digest of its
+    /// text: what a look at that file alone sees (see `crate::trace`).
+    files: BTreeMap<[u8; 16], FileReads>,
     files_scanned: u64,
     sites_observed: u64,
+}
+
+/// The reads of one suspect file (or of every copy of one text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileReads {
+    /// Where it was read: the first name in byte order when the same text
+    /// was read under several.
+    pub(crate) name: String,
+    /// Whether tagging edits such a file: not when it is generated or
+    /// reads its own line numbers (then it was delivered as it was, and
+    /// its sites carry nobody's codeword).
+    pub(crate) taggable: bool,
+    /// Its reads, by locator (channels as in the evidence's tallies).
+    pub(crate) reads: BTreeMap<Locator, (u32, u32)>,
+}
+
+impl FileReads {
+    fn absorb(&mut self, other: &FileReads) {
+        if other.name < self.name {
+            self.name.clone_from(&other.name);
+        }
+        for (locator, &(zeros, ones)) in &other.reads {
+            let mine = self.reads.entry(*locator).or_insert((0, 0));
+            mine.0 = mine.0.saturating_add(zeros);
+            mine.1 = mine.1.saturating_add(ones);
+        }
+    }
 }
 
 impl Evidence {
@@ -85,7 +115,19 @@ impl Evidence {
         bytes: &[u8],
         key: &OwnerKey,
     ) -> Result<usize, SkipReason> {
-        self.scan_with(lang, bytes, &Prf::new(key))
+        self.scan_with(lang, bytes, &Prf::new(key), "")
+    }
+
+    /// [`Evidence::scan_source`] of a file read under `name` (a path in the
+    /// suspect, for reports).
+    pub fn scan_named(
+        &mut self,
+        lang: Lang,
+        bytes: &[u8],
+        key: &OwnerKey,
+        name: &str,
+    ) -> Result<usize, SkipReason> {
+        self.scan_with(lang, bytes, &Prf::new(key), name)
     }
 
     pub(crate) fn scan_with(
@@ -93,11 +135,21 @@ impl Evidence {
         lang: Lang,
         bytes: &[u8],
         prf: &Prf,
+        name: &str,
     ) -> Result<usize, SkipReason> {
         let text = decode_for_reading(bytes)?;
         let parsed = parse(lang, &text)?;
         let index = index(&parsed);
         let sites = all_sites(&parsed, &index, prf);
+        // The rules by which tagging leaves a whole file as it was, read
+        // from the suspect text (which tagging does not change there).
+        let taggable =
+            lang.generated_marker(text.as_bytes()).is_none() && parsed.line_observer().is_none();
+        let mut file = FileReads {
+            name: name.to_owned(),
+            taggable,
+            reads: BTreeMap::new(),
+        };
         let mut read = 0;
         for id in ChannelId::ALL {
             let of = || sites.iter().filter(move |s| s.channel == id);
@@ -106,10 +158,27 @@ impl Evidence {
             }
             for site in of() {
                 self.record(site.channel, site.locator, site.value);
+                let mine = file.reads.entry(site.locator).or_insert((0, 0));
+                if site.value {
+                    mine.1 = mine.1.saturating_add(1);
+                } else {
+                    mine.0 = mine.0.saturating_add(1);
+                }
                 read += 1;
             }
         }
         self.files_scanned += 1;
+        if !file.reads.is_empty() {
+            let id = prf.file_id(text.as_bytes());
+            match self.files.entry(id) {
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(file);
+                }
+                std::collections::btree_map::Entry::Occupied(mut slot) => {
+                    slot.get_mut().absorb(&file)
+                }
+            }
+        }
         Ok(read)
     }
 
@@ -124,8 +193,21 @@ impl Evidence {
             mine.zeros = mine.zeros.saturating_add(tally.zeros);
             mine.ones = mine.ones.saturating_add(tally.ones);
         }
+        for (id, file) in &other.files {
+            match self.files.get_mut(id) {
+                Some(mine) => mine.absorb(file),
+                None => {
+                    self.files.insert(*id, file.clone());
+                }
+            }
+        }
         self.files_scanned = self.files_scanned.saturating_add(other.files_scanned);
         self.sites_observed = self.sites_observed.saturating_add(other.sites_observed);
+    }
+
+    /// Each distinct file's own reads, in digest order.
+    pub(crate) fn files(&self) -> impl Iterator<Item = &FileReads> + '_ {
+        self.files.values()
     }
 
     /// Every locator with its tally, in locator order.
@@ -183,6 +265,25 @@ impl Evidence {
                 tally.ones
             );
         }
+        out += "\n],\"files\":[";
+        for (i, (id, file)) in self.files.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+            out += &format!(
+                "\n[\"{id}\",{},{},[",
+                serde_json::Value::from(file.name.as_str()),
+                file.taggable
+            );
+            for (j, (locator, (zeros, ones))) in file.reads.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out += &format!("[\"{}\",{zeros},{ones}]", locator.to_hex());
+            }
+            out += "]]";
+        }
         out += "\n]";
         out
     }
@@ -192,6 +293,8 @@ impl Evidence {
     /// edited after it was written (a count changed, a locator dropped or
     /// added) is refused: a shard cannot hide a recipient's evidence.
     pub fn from_json(bytes: &[u8], keys: &[OwnerKey]) -> Result<(Evidence, String), String> {
+        /// `(locator, zeros, ones)` of one file.
+        type Read = (String, u32, u32);
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Doc {
@@ -200,6 +303,7 @@ impl Evidence {
             files_scanned: u64,
             sites_observed: u64,
             tallies: Vec<(String, String, u32, u32)>,
+            files: Vec<(String, String, bool, Vec<Read>)>,
             // Optional here only so that a v1 file (no MAC) is told by its
             // format; a v2 file without one is refused below.
             mac: Option<String>,
@@ -208,8 +312,8 @@ impl Evidence {
             serde_json::from_slice(bytes).map_err(|e| format!("not evidence JSON: {e}"))?;
         if doc.format != EVIDENCE_FORMAT {
             return Err(format!(
-                "evidence format {:?} is not {EVIDENCE_FORMAT:?} (v1 files carry no MAC: \
-                 emit them again with this version)",
+                "evidence format {:?} is not {EVIDENCE_FORMAT:?} (v1 files carry no MAC, v2 \
+                 files no per-file reads: emit them again with this version)",
                 doc.format
             ));
         }
@@ -220,6 +324,7 @@ impl Evidence {
             .ok_or_else(|| format!("evidence read with key {}, which was not given", doc.key_id))?;
         let mut evidence = Evidence {
             tallies: BTreeMap::new(),
+            files: BTreeMap::new(),
             files_scanned: doc.files_scanned,
             sites_observed: doc.sites_observed,
         };
@@ -245,6 +350,37 @@ impl Evidence {
                 return Err(format!("locator {} listed twice", locator.to_hex()));
             }
         }
+        // Told after the MAC: an edited file is refused as edited.
+        let mut stray = None;
+        for (id, name, taggable, reads) in doc.files {
+            let id = Locator::from_hex(&id)
+                .ok_or_else(|| format!("bad file digest {id:?}"))?
+                .0;
+            let mut file = FileReads {
+                name,
+                taggable,
+                reads: BTreeMap::new(),
+            };
+            for (locator, zeros, ones) in reads {
+                let locator = Locator::from_hex(&locator)
+                    .ok_or_else(|| format!("bad locator {locator:?}"))?;
+                if !evidence.tallies.contains_key(&locator) {
+                    stray = Some(format!(
+                        "file read {} is not among the tallies",
+                        locator.to_hex()
+                    ));
+                }
+                if file.reads.insert(locator, (zeros, ones)).is_some() {
+                    return Err(format!(
+                        "locator {} listed twice in a file",
+                        locator.to_hex()
+                    ));
+                }
+            }
+            if evidence.files.insert(id, file).is_some() {
+                return Err("a file listed twice".to_owned());
+            }
+        }
         let mac = blake3::Hash::from_hex(&mac).map_err(|_| "bad MAC field".to_owned())?;
         let expected = blake3::keyed_hash(
             &key.evidence_mac_key(),
@@ -256,9 +392,12 @@ impl Evidence {
                 "the MAC does not match: the file was changed after it was written".to_owned(),
             );
         }
+        if let Some(stray) = stray {
+            return Err(stray);
+        }
         Ok((evidence, doc.key_id))
     }
 }
 
 /// The `format` field of an evidence document.
-pub const EVIDENCE_FORMAT: &str = "watermark-evidence/v2";
+pub const EVIDENCE_FORMAT: &str = "watermark-evidence/v3";

@@ -203,14 +203,16 @@ fn scan_files(
                 let mut evidence = Evidence::new();
                 let status = match (lang, content) {
                     (_, Err(message)) => FileStatus::Skipped(SkipReason::Unreadable { message }),
-                    (Some(lang), Ok(bytes)) => match evidence.scan_with(lang, &bytes, &prf) {
-                        Ok(sites) => FileStatus::Processed {
-                            sites,
-                            edits: 0,
-                            syntax_error: None,
-                        },
-                        Err(reason) => FileStatus::Skipped(reason),
-                    },
+                    (Some(lang), Ok(bytes)) => {
+                        match evidence.scan_with(lang, &bytes, &prf, &path.to_string_lossy()) {
+                            Ok(sites) => FileStatus::Processed {
+                                sites,
+                                edits: 0,
+                                syntax_error: None,
+                            },
+                            Err(reason) => FileStatus::Skipped(reason),
+                        }
+                    }
                     (None, Ok(bytes)) => FileStatus::Skipped(if bytes.len() > MAX_FILE_BYTES {
                         SkipReason::TooLarge { bytes: bytes.len() }
                     } else {

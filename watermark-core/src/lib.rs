@@ -83,7 +83,7 @@ pub use recipient::Recipient;
 pub use report::{FileReport, FileStatus, NoProgress, Progress, SkipReason, TextPosition};
 pub use span::{ByteSpan, Edit, EditPlan};
 pub use syntax::MAX_FILE_BYTES;
-pub use trace::{score, CandidateScore, TraceParams, Verdict};
+pub use trace::{score, CandidateScore, TraceParams, Verdict, LOOK_ALL, LOOK_TAGGABLE, WEIGHT_ALL};
 pub use tree::{
     check_tag_paths, inspect_tree, scan_tree, tag_tree, tag_tree_signed, verify_tree,
     ChannelCapacity, ChannelRefusal, Delivered, FileInspection, FileSignatures, SignOptions,

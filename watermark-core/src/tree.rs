@@ -811,19 +811,21 @@ pub fn scan_tree(
         .par_iter()
         .map(|&(entry, lang)| {
             let mut evidence = Evidence::new();
+            let path = entry.report_path();
             let status = match read_bounded(&entry.abs) {
-                Ok(bytes) => match evidence.scan_with(lang, &bytes, &prf) {
-                    Ok(sites) => FileStatus::Processed {
-                        sites,
-                        edits: 0,
-                        syntax_error: None,
-                    },
-                    Err(reason) => FileStatus::Skipped(reason),
-                },
+                Ok(bytes) => {
+                    match evidence.scan_with(lang, &bytes, &prf, &path.to_string_lossy()) {
+                        Ok(sites) => FileStatus::Processed {
+                            sites,
+                            edits: 0,
+                            syntax_error: None,
+                        },
+                        Err(reason) => FileStatus::Skipped(reason),
+                    }
+                }
                 Err(reason) => FileStatus::Skipped(reason),
             };
             progress.advance();
-            let path = entry.report_path();
             (
                 evidence,
                 FileReport {

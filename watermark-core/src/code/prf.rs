@@ -39,6 +39,7 @@ enum Domain {
     Bias = 3,
     Recipient = 4,
     Rank = 5,
+    File = 6,
 }
 
 /// The keyed functions of one owner key.
@@ -88,6 +89,18 @@ impl Prf {
     /// The raw 64-bit draw from which a position's bias is computed.
     pub fn bias_draw(&self, locator: Locator) -> u64 {
         self.u64_of(Domain::Bias, locator)
+    }
+
+    /// A keyed digest of a suspect file's text: files with the same text
+    /// are one file to the tracer, however many times and under whatever
+    /// names they were read, and the digest tells nothing about the text to
+    /// whoever holds an evidence file without the key.
+    pub(crate) fn file_id(&self, text: &[u8]) -> [u8; 16] {
+        let mut hasher = self.hasher(Domain::File);
+        hasher.update(text);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+        id
     }
 
     /// A keyed order on locators (used to pick which edits to make first).
