@@ -221,6 +221,23 @@ fn tag_then_trace_names_the_recipient_with_the_json_contract() {
     } else {
         assert_eq!(code(&single), 1);
     }
+    // Saved under a name that selects no language, it is read as a
+    // snippet (language detected), with the same verdict.
+    let renamed = dir.path().join("stock.rs.txt");
+    fs::copy(&file, &renamed).expect("copy");
+    let again = watermark(&[
+        "trace",
+        "--key",
+        s(&key),
+        "--recipients",
+        "acme,globex,initech",
+        "--json",
+        s(&renamed),
+    ]);
+    assert_eq!(code(&again), code(&single), "{}", stderr(&again));
+    let back: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json");
+    assert_eq!(back["accused"], json["accused"]);
+    assert_eq!(back["positions_observed"], json["positions_observed"]);
 }
 
 #[test]

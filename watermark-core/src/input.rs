@@ -34,6 +34,10 @@ pub enum InputKind {
     },
     /// A directory or a single source file.
     Tree,
+    /// A single file whose name selects no language and that is no
+    /// archive (`leak.rs.txt`, `paste.orig`): read as a snippet, its
+    /// language detected like stdin's.
+    File,
     /// An archive in a compression format trace does not read (`xz`,
     /// `bzip2` ...), known by its first bytes: refused by name rather than
     /// read as nothing.
@@ -65,6 +69,8 @@ impl InputKind {
             InputKind::Tar { gzip: true }
         } else if name.ends_with(".tar") {
             InputKind::Tar { gzip: false }
+        } else if path.is_file() {
+            InputKind::File
         } else {
             InputKind::Tree
         }
@@ -179,6 +185,15 @@ pub fn scan_input(
                 content: Ok(bytes),
             }]
         }
+        InputKind::File => {
+            let bytes = read_all_bounded(input)?;
+            let lang = detect_lang(&bytes);
+            vec![Member {
+                path: input.to_owned(),
+                lang,
+                content: Ok(bytes),
+            }]
+        }
         InputKind::Zip => read_zip(input)?,
         InputKind::Tar { gzip } => read_tar(input, gzip)?,
     };
@@ -229,6 +244,19 @@ fn scan_files(
     let (evidence, mut reports) = gather(per_file);
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     (evidence, reports)
+}
+
+/// A file's first [`MAX_FILE_BYTES`] + 1 bytes (more make it too large
+/// whatever they hold).
+fn read_all_bounded(path: &Path) -> Result<Vec<u8>, TreeError> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|source| TreeError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(bytes)
 }
 
 fn read_all(path: &Path) -> Result<Vec<u8>, TreeError> {
