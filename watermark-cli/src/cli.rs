@@ -86,7 +86,8 @@ enum Command {
         json: bool,
         /// The tree or file to tag (never written to).
         src: PathBuf,
-        /// Where to write the tagged copy; must not exist.
+        /// Where to write the tagged copy; must not exist (or be an empty
+        /// directory).
         out: PathBuf,
     },
     /// Name the recipient a suspect tree (or file) came from.
@@ -394,6 +395,27 @@ fn keygen(out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Load an owner key, warning when others than its owner may read it.
+fn load_secret_key(path: &Path) -> Result<OwnerKey> {
+    let key = OwnerKey::load(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                eprintln!(
+                    "watermark: warning: {}: the secret key is readable by others (mode {:o}); \
+                     chmod 600 it",
+                    crate::output::shown(path),
+                    mode & 0o777
+                );
+            }
+        }
+    }
+    Ok(key)
+}
+
 /// One `tag` invocation's settings.
 struct TagRun<'a> {
     key: &'a Path,
@@ -407,7 +429,7 @@ struct TagRun<'a> {
 }
 
 fn tag(run: &TagRun<'_>, src: &Path, out: &Path) -> Result<ExitCode> {
-    let key = OwnerKey::load(run.key)?;
+    let key = load_secret_key(run.key)?;
     let recipient = Recipient::new(run.recipient)?;
     let prov = run.provenance;
     let delivery_id = prov
@@ -657,7 +679,7 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
     let keys = run
         .keys
         .iter()
-        .map(|k| OwnerKey::load(k).map_err(anyhow::Error::from))
+        .map(|k| load_secret_key(k))
         .collect::<Result<Vec<_>>>()?;
     // Evidence files are read once, each checked to belong to a given key.
     let mut loaded = Vec::with_capacity(run.evidence.len());

@@ -149,7 +149,20 @@ fn a_corrupt_or_missing_key_is_a_clear_error() {
         "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
     )
     .expect("write");
-    for key in [bad, dir.path().join("missing.key")] {
+    let huge = dir.path().join("huge.key");
+    fs::write(&huge, vec![b'A'; 100_000]).expect("write");
+    // A device is never read (/dev/zero would fill memory), nor is a
+    // directory or a file larger than any key.
+    let mut keys = vec![
+        bad,
+        dir.path().join("missing.key"),
+        huge,
+        dir.path().to_owned(),
+    ];
+    if Path::new("/dev/zero").exists() {
+        keys.push(PathBuf::from("/dev/zero"));
+    }
+    for key in keys {
         let out = tag(&key, "acme", &sample(), &dir.path().join("o"));
         assert_eq!(code(&out), 2);
         assert!(
@@ -158,6 +171,21 @@ fn a_corrupt_or_missing_key_is_a_clear_error() {
             stderr(&out)
         );
         assert!(!dir.path().join("o").exists());
+    }
+    // A key others may read works, with a warning.
+    fs::create_dir(dir.path().join("k")).expect("mkdir");
+    let open = keygen(&dir.path().join("k"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let out = tag(&open, "acme", &sample(), &dir.path().join("o"));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("readable by others"),
+            "{}",
+            stderr(&out)
+        );
     }
 }
 

@@ -55,10 +55,7 @@ impl OwnerKey {
 
     /// Read a key file.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = read_key_file(path)?;
         Self::from_pem(&text).map_err(|reason| KeyError::Malformed {
             path: path.to_owned(),
             reason,
@@ -143,6 +140,40 @@ impl OwnerKey {
     }
 }
 
+/// A key file's text: a regular file (a FIFO would block, a device never
+/// end) of at most 64 KiB (a PEM key is a few hundred bytes).
+fn read_key_file(path: &Path) -> Result<String, KeyError> {
+    use std::io::Read as _;
+    const MAX: u64 = 64 << 10;
+    let read_error = |source| KeyError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = fs::metadata(path).map_err(read_error)?;
+    if !meta.is_file() {
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|file| file.take(MAX + 1).read_to_end(&mut bytes))
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX {
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "larger than 64 KiB, which no PEM key is",
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not text",
+        ))
+    })
+}
+
 fn key_id_of(verifying: &VerifyingKey) -> String {
     let digest = blake3::hash(verifying.as_bytes());
     digest.to_hex()[..16].to_owned()
@@ -174,10 +205,7 @@ impl PublicKey {
 
     /// Read a public key file.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let text = fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = read_key_file(path)?;
         Self::from_pem(&text).map_err(|reason| KeyError::MalformedPublic {
             path: path.to_owned(),
             reason,
