@@ -866,6 +866,21 @@ fn provenance_round_trip_with_the_public_key_only() {
         "{}",
         String::from_utf8_lossy(&against.stdout)
     );
+    // A file added to the delivery is a change too.
+    let added = out.join("src/backdoor.rs");
+    fs::write(&added, "pub fn open() {}\n").expect("write");
+    let with_added = watermark(&[
+        "verify",
+        "--pubkey",
+        s(&public),
+        "--against",
+        s(&out),
+        s(&receipt),
+    ]);
+    let report = String::from_utf8_lossy(&with_added.stdout);
+    assert_eq!(code(&with_added), 1, "{report}");
+    assert!(report.contains("src/backdoor.rs: NotInReceipt"), "{report}");
+    fs::remove_file(&added).expect("remove");
     let ledger_ok = watermark(&["ledger", "verify", "--pubkey", s(&public), s(&ledger)]);
     assert_eq!(code(&ledger_ok), 0);
     assert!(String::from_utf8_lossy(&ledger_ok.stdout).contains("2 deliveries"));

@@ -594,6 +594,26 @@ struct TagOutcome {
 }
 
 /// `rel` with `/` separators, as a receipt and a signed comment name it.
+/// Every regular file under the directory `root` (ignore files not
+/// respected, version-control directories skipped), as paths in the
+/// delivery (`/`-separated), sorted.
+pub(crate) fn regular_files(root: &Path) -> Result<Vec<String>, TreeError> {
+    let listing = list(
+        root,
+        WalkOptions {
+            respect_ignore: false,
+        },
+    )?;
+    let mut names: Vec<String> = listing
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::File && !e.rel.as_os_str().is_empty())
+        .map(|e| delivery_path(&e.rel))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 fn delivery_path(rel: &Path) -> String {
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())

@@ -362,8 +362,10 @@ impl VerifiedReceipt {
     }
 
     /// Compare every file the receipt lists with the file of that path
-    /// under `root` (a delivered tree). Files under `root` that the receipt
-    /// does not list are not looked for.
+    /// under `root` (a delivered tree), then name every other regular file
+    /// under `root` (a directory) as not in the receipt: a file added to a
+    /// delivery is as much a change as one edited. Symbolic links are not
+    /// covered (receipts list files).
     pub fn check_tree(&self, root: &Path) -> Result<Vec<(String, SubjectStatus)>, ProvenanceError> {
         let mut out = Vec::with_capacity(self.subjects().len());
         for subject in self.subjects() {
@@ -377,6 +379,17 @@ impl VerifiedReceipt {
                 Err(source) => return Err(ProvenanceError::Io { path, source }),
             };
             out.push((subject.name().to_owned(), status));
+        }
+        if root.is_dir() {
+            let present = crate::tree::regular_files(root).map_err(|e| ProvenanceError::Io {
+                path: root.to_owned(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            for name in present {
+                if self.subject(&name).is_none() {
+                    out.push((name, SubjectStatus::NotInReceipt));
+                }
+            }
         }
         Ok(out)
     }
