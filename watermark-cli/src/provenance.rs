@@ -195,7 +195,7 @@ fn receipt_report(
         Err(err) => {
             if json {
                 let value = serde_json::json!({
-                    "kind": "receipt", "valid": false, "error": err.to_string(),
+                    "kind": "receipt", "ok": false, "valid": false, "error": err.to_string(),
                 });
                 serde_json::to_writer_pretty(&mut stdout, &value)?;
                 writeln!(stdout)?;
@@ -222,6 +222,7 @@ fn receipt_report(
             .collect();
         let value = serde_json::json!({
             "kind": "receipt",
+            "ok": bad == 0,
             "valid": true,
             "recipient": verified.recipient().as_str(),
             "delivery_id": verified.delivery_id(),
@@ -292,8 +293,10 @@ fn source_report(
     }
     let mut stdout = std::io::stdout().lock();
     if json {
+        let found = valid + changed + invalid + unknown;
         let value = serde_json::json!({
             "kind": "source",
+            "ok": found > 0 && valid == found,
             "files": files,
             "valid": valid,
             "code_changed": changed,
@@ -373,6 +376,7 @@ fn ledger_report(keys: &[PublicKey], json: bool, ledger: &Path) -> Result<ExitCo
         });
         let value = serde_json::json!({
             "kind": "ledger",
+            "ok": report.fault.is_none(),
             "valid": report.fault.is_none(),
             "entries_verified": report.entries.len(),
             "first_bad": fault,

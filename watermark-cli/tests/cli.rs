@@ -888,6 +888,18 @@ fn provenance_round_trip_with_the_public_key_only() {
     let partial = watermark(&["verify", "--pubkey", s(&public), "--json", s(&out2)]);
     let partial: serde_json::Value = serde_json::from_slice(&partial.stdout).expect("json");
     assert!(partial["valid"].as_u64() > Some(0) && partial["unsigned"].as_u64() > Some(0));
+    // Every verify report says in one field what its exit code says.
+    assert_eq!(partial["ok"], true);
+    for (path, against) in [(&receipt, Some(&out)), (&ledger, None)] {
+        let mut args = vec!["verify", "--pubkey", s(&public), "--json"];
+        if let Some(tree) = against {
+            args.extend(["--against", s(tree)]);
+        }
+        args.push(s(path));
+        let run = watermark(&args);
+        let value: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json");
+        assert_eq!(value["ok"], code(&run) == 0, "{value}");
+    }
 
     // Tampering.
     let signed_file = watermark_core_files(&out)
@@ -992,6 +1004,26 @@ fn receipts_are_never_overwritten_or_delivered() {
         2,
         "--notice without comments is a usage error"
     );
+    // A control character would be written into every delivered file.
+    let escape = watermark(&[
+        "tag",
+        "--key",
+        s(&key),
+        "--recipient",
+        "acme",
+        "--signed-comments",
+        "--notice",
+        "Licensed \u{1b}[31mRED",
+        s(&sample()),
+        s(&out),
+    ]);
+    assert_eq!(code(&escape), 2, "{}", stderr(&escape));
+    assert!(
+        stderr(&escape).contains("control characters"),
+        "{}",
+        stderr(&escape)
+    );
+    assert!(!out.exists());
     // Nor does the ledger go into the source tree (never written to) or
     // the delivery (the recipient's).
     let src = dir.path().join("src");

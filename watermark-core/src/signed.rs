@@ -97,8 +97,10 @@ pub enum SignError {
     /// The file cannot be read as source.
     #[error(transparent)]
     Source(#[from] SkipReason),
-    /// The notice spans lines or is too long.
-    #[error("the notice must be one line of at most {MAX_NOTICE_BYTES} bytes")]
+    /// The notice spans lines, holds another control character (an
+    /// escape sequence would write into every delivered file) or is too
+    /// long.
+    #[error("the notice must be one line of at most {MAX_NOTICE_BYTES} bytes, without control characters")]
     BadNotice,
     /// A file-selection glob does not parse.
     #[error("bad glob: {0}")]
@@ -138,7 +140,7 @@ pub fn sign_source(
     notice: Option<&str>,
 ) -> Result<Vec<u8>, SignError> {
     if let Some(notice) = notice {
-        if notice.len() > MAX_NOTICE_BYTES || notice.contains(['\n', '\r']) {
+        if notice.len() > MAX_NOTICE_BYTES || notice.contains(char::is_control) {
             return Err(SignError::BadNotice);
         }
     }

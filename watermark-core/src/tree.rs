@@ -312,7 +312,7 @@ impl SignOptions {
         globs: &[String],
     ) -> Result<Self, SignError> {
         if let Some(notice) = notice {
-            if notice.len() > crate::signed::MAX_NOTICE_BYTES || notice.contains(['\n', '\r']) {
+            if notice.len() > crate::signed::MAX_NOTICE_BYTES || notice.contains(char::is_control) {
                 return Err(SignError::BadNotice);
             }
         }
