@@ -760,7 +760,21 @@ fn trace(run: &TraceRun<'_>) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     match run.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &verdict).context("writing JSON")?;
+            let mut value = serde_json::to_value(&verdict)?;
+            if let Some(fields) = value.as_object_mut() {
+                // The outcome in one word, which the exit code also gives.
+                let outcome = if verdict.positions_observed == 0 {
+                    "none possible"
+                } else if verdict.accused.is_empty() {
+                    "nobody named"
+                } else {
+                    "named"
+                };
+                fields.insert("verdict".to_owned(), outcome.into());
+                fields.insert("key_id".to_owned(), key_id.clone().into());
+                fields.insert("tool_version".to_owned(), env!("CARGO_PKG_VERSION").into());
+            }
+            serde_json::to_writer_pretty(&mut stdout, &value).context("writing JSON")?;
             writeln!(stdout)?;
         }
         Format::Text => print_verdict(&mut stdout, &verdict, run.show)?,

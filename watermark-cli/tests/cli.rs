@@ -218,6 +218,13 @@ fn tag_then_trace_names_the_recipient_with_the_json_contract() {
     assert!(accused["score"].as_f64() > accused["threshold"].as_f64());
     assert!(json["positions_observed"].as_u64().expect("positions") > 100);
     assert_eq!(json["files_scanned"].as_u64(), Some(14));
+    assert_eq!(json["verdict"], "named");
+    assert!(json["key_id"].is_string() && json["tool_version"].is_string());
+    assert!(
+        json["looks"].as_array().is_some_and(|l| l.len() > 1),
+        "{}",
+        json["looks"]
+    );
 
     // The untagged original names nobody: exit 1.
     let clean = watermark(&[
