@@ -1295,6 +1295,44 @@ fn archives_stdin_and_evidence_shards_give_the_tree_verdict() {
         .expect("python3 zipfile");
     assert!(zipped.success());
     same(&tree, &trace(&zip), "zip");
+    // One corrupt member, or an archive cut in half, still gives a
+    // verdict from the rest, and the damage is named.
+    let damaged = Command::new("python3")
+        .current_dir(dir.path())
+        .args([
+            "-c",
+            "import zipfile\n\
+             z = zipfile.ZipFile('leak.zip')\n\
+             m = [i for i in z.infolist() if i.filename.endswith('stock.rs')][0]\n\
+             b = bytearray(open('leak.zip', 'rb').read())\n\
+             b[m.header_offset + 30 + len(m.filename) + len(m.extra) + 10] ^= 0xff\n\
+             open('onebad.zip', 'wb').write(b)\n\
+             t = open('leak.tar.gz', 'rb').read()\n\
+             open('half.tgz', 'wb').write(t[: len(t) // 2])\n",
+        ])
+        .status()
+        .expect("python3");
+    assert!(damaged.success());
+    for name in ["onebad.zip", "half.tgz"] {
+        let out = watermark(&[
+            "trace",
+            "--key",
+            s(&key),
+            "--recipients",
+            who,
+            s(&dir.path().join(name)),
+        ]);
+        assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("unreadable"),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("verdict: globex"),
+            "{name}"
+        );
+    }
 
     // One file, by path and pasted on stdin.
     let file = snapshot(&copy)

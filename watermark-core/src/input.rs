@@ -275,12 +275,18 @@ fn archive_error(path: &Path, message: impl std::fmt::Display) -> TreeError {
 
 /// Read one member, at most [`MAX_FILE_BYTES`] + 1 bytes of it (a larger
 /// member is then reported too large by the scanner).
-fn read_member(reader: impl Read, budget: &mut u64, path: &Path) -> Result<Vec<u8>, TreeError> {
+/// One member's bytes; `Ok(Err(why))` when this member cannot be read (a
+/// corrupt stream: the others still are), `Err` when the archive unpacks
+/// to more than [`MAX_ARCHIVE_BYTES`] (a bomb: nothing more is read).
+fn read_member(
+    reader: impl Read,
+    budget: &mut u64,
+    path: &Path,
+) -> Result<Result<Vec<u8>, String>, TreeError> {
     let mut bytes = Vec::new();
-    reader
+    let read = reader
         .take((MAX_FILE_BYTES as u64 + 1).min(*budget))
-        .read_to_end(&mut bytes)
-        .map_err(|e| archive_error(path, e))?;
+        .read_to_end(&mut bytes);
     *budget = budget.saturating_sub(bytes.len() as u64);
     if *budget == 0 {
         return Err(archive_error(
@@ -288,7 +294,9 @@ fn read_member(reader: impl Read, budget: &mut u64, path: &Path) -> Result<Vec<u
             format!("more than {MAX_ARCHIVE_BYTES} bytes unpacked"),
         ));
     }
-    Ok(bytes)
+    Ok(read
+        .map(|_| bytes)
+        .map_err(|e| format!("unreadable in the archive: {e}")))
 }
 
 fn read_zip(path: &Path) -> Result<Vec<Member>, TreeError> {
@@ -317,10 +325,10 @@ fn read_zip(path: &Path) -> Result<Vec<Member>, TreeError> {
             (name, lang)
         };
         match archive.by_index(i) {
-            Ok(member) => {
-                let bytes = read_member(member, &mut budget, path)?;
-                out.push(Member::read(name, lang, bytes));
-            }
+            Ok(member) => out.push(match read_member(member, &mut budget, path)? {
+                Ok(bytes) => Member::read(name, lang, bytes),
+                Err(why) => Member::unreadable(name, lang, why),
+            }),
             Err(err) => out.push(Member::unreadable(name, lang, err.to_string())),
         }
     }
@@ -345,7 +353,19 @@ fn read_tar(path: &Path, gzip: bool) -> Result<Vec<Member>, TreeError> {
     let mut links: Vec<(PathBuf, Lang, PathBuf)> = Vec::new();
     let mut archive = open();
     for entry in archive.entries().map_err(|e| archive_error(path, e))? {
-        let entry = entry.map_err(|e| archive_error(path, e))?;
+        // A stream cut short (a half-downloaded .tgz): what came before
+        // is read, and the break is reported.
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.push(Member {
+                    path: PathBuf::from("(the rest of the archive)"),
+                    lang: None,
+                    content: Err(format!("unreadable, nothing after this point read: {e}")),
+                });
+                break;
+            }
+        };
         let kind = entry.header().entry_type();
         if !kind.is_file() && !kind.is_hard_link() {
             continue;
@@ -368,8 +388,13 @@ fn read_tar(path: &Path, gzip: bool) -> Result<Vec<Member>, TreeError> {
             }
             continue;
         }
-        let bytes = read_member(entry, &mut budget, path)?;
-        out.push(Member::read(name, lang, bytes));
+        match read_member(entry, &mut budget, path)? {
+            Ok(bytes) => out.push(Member::read(name, lang, bytes)),
+            Err(why) => {
+                out.push(Member::unreadable(name, lang, why));
+                break;
+            }
+        }
     }
     if links.is_empty() {
         return Ok(out);
@@ -382,7 +407,9 @@ fn read_tar(path: &Path, gzip: bool) -> Result<Vec<Member>, TreeError> {
         std::collections::BTreeMap::new();
     let mut archive = open();
     for entry in archive.entries().map_err(|e| archive_error(path, e))? {
-        let entry = entry.map_err(|e| archive_error(path, e))?;
+        let Ok(entry) = entry else {
+            break;
+        };
         if !entry.header().entry_type().is_file() {
             continue;
         }
@@ -391,8 +418,12 @@ fn read_tar(path: &Path, gzip: bool) -> Result<Vec<Member>, TreeError> {
             .map_err(|e| archive_error(path, e))?
             .into_owned();
         if wanted.contains(name.as_path()) {
-            let bytes = read_member(entry, &mut budget, path)?;
-            targets.insert(name, bytes);
+            match read_member(entry, &mut budget, path)? {
+                Ok(bytes) => {
+                    targets.insert(name, bytes);
+                }
+                Err(_) => break,
+            }
         }
     }
     for (name, lang, target) in links {
