@@ -133,7 +133,12 @@ pub(crate) fn print_verdict(
     // more than one way.
     let look = |c: &watermark_core::CandidateScore| {
         if looks > 1 {
-            format!(" in {}", clean(&c.look))
+            format!(
+                " in {}, {} of {} positions",
+                clean(&c.look),
+                c.look_positions,
+                verdict.positions_observed
+            )
         } else {
             String::new()
         }

@@ -169,7 +169,7 @@ impl Evidence {
         }
         self.files_scanned += 1;
         if !file.reads.is_empty() {
-            let id = prf.file_id(text.as_bytes());
+            let id = prf.file_id(lang.name(), text.as_bytes());
             match self.files.entry(id) {
                 std::collections::btree_map::Entry::Vacant(slot) => {
                     slot.insert(file);
@@ -235,8 +235,9 @@ impl Evidence {
 
     /// The evidence as a self-describing JSON document (one line per
     /// locator), tied to the owner key it was read with and authenticated
-    /// by a MAC under that key. Locators are keyed hashes: the file
-    /// reveals neither the code nor the key.
+    /// by a MAC under that key. Locators and file digests are keyed
+    /// hashes: the file reveals neither the code nor the key, only the
+    /// suspect's file names (as the scan gave them) and counts.
     pub fn to_json(&self, key: &OwnerKey) -> String {
         let body = self.json_body(&key.key_id());
         let mac = blake3::keyed_hash(&key.evidence_mac_key(), body.as_bytes());

@@ -66,17 +66,21 @@ pub struct CandidateScore {
     /// Whether the candidate is named.
     pub accused: bool,
     /// The look whose evidence counts ([`Verdict::looks`]): `score`,
-    /// `threshold` and the p-values are that look's, the p-values
-    /// multiplied by the number of looks.
+    /// `threshold` and the p-values are that look's, the p-values divided
+    /// by the look's share of the bound.
     pub look: String,
+    /// Positions in that look (of [`Verdict::positions_observed`] over
+    /// all files): a candidate named in one file is shown to be the source
+    /// of that file's code, not necessarily of the rest.
+    pub look_positions: usize,
 }
 
 /// The outcome of a trace.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Verdict {
-    /// Named candidates, highest score first.
+    /// Named candidates, strongest evidence (smallest p-value) first.
     pub accused: Vec<CandidateScore>,
-    /// Every candidate, highest score first.
+    /// Every candidate, strongest evidence first.
     pub candidates: Vec<CandidateScore>,
     /// Distinct code positions with a majority value.
     pub positions_observed: usize,
@@ -168,6 +172,7 @@ pub fn score(
                 empirical_p_value,
                 accused: log10_p_value <= log10_alpha,
                 look: plan.looks[found.look].label.clone(),
+                look_positions: plan.looks[found.look].positions.len(),
             }
         })
         .collect();
@@ -206,8 +211,9 @@ struct Plan {
     /// `(look, start, end)`: the run of the universe each single-file look
     /// has first; its other positions are `extras`.
     runs: Vec<(usize, usize, usize)>,
-    /// `(look, universe index)` of positions outside their look's run.
-    extras: Vec<(usize, usize)>,
+    /// `(look, universe index, sign of y)` of positions outside their
+    /// look's run.
+    extras: Vec<(usize, usize, f64)>,
     /// `log10` of each look's share of the bound.
     log10_weights: Vec<f64>,
 }
@@ -282,9 +288,19 @@ impl Plan {
             }
         }
         // A look that sees what another sees is the same test: count it
-        // once. An empty one is none.
+        // once (known by a digest of what it sees, so that many files cost
+        // no more than linear time). An empty one is none.
+        let digest = |look: &Seen| {
+            let mut hasher = blake3::Hasher::new();
+            for (locator, &value) in &look.1 {
+                hasher.update(&locator.0);
+                hasher.update(&[u8::from(value)]);
+            }
+            *hasher.finalize().as_bytes()
+        };
+        let mut known: std::collections::HashSet<[u8; 32]> = looks.iter().map(digest).collect();
         for (i, look) in more.into_iter().enumerate() {
-            if look.1.is_empty() || looks.iter().any(|l| l.1 == look.1) {
+            if look.1.is_empty() || !known.insert(digest(&look)) {
                 taggable &= i > 0;
                 continue;
             }
@@ -354,7 +370,7 @@ impl Plan {
                         positions
                             .iter()
                             .filter(|(i, _)| order[*i].0 != look)
-                            .map(|&(i, _)| (look, i)),
+                            .map(|&(i, pos)| (look, i, if pos.y { 1.0 } else { -1.0 })),
                     );
                 }
                 Look { label, positions }
@@ -415,8 +431,6 @@ struct Scorer<'p> {
     sign_all: Vec<f64>,
     sign_taggable: Vec<f64>,
     sign_run: Vec<f64>,
-    /// Signs of the `extras`.
-    sign_extras: Vec<f64>,
     /// Per look: the score that names a candidate there.
     accuse: Vec<f64>,
     /// Per look: the score below which its p-value, divided by its share,
@@ -436,7 +450,6 @@ impl<'p> Scorer<'p> {
         let size = plan.universe.len();
         let (mut sign_all, mut sign_taggable, mut sign_run) =
             (vec![0.0; size], vec![0.0; size], vec![0.0; size]);
-        let mut sign_of = std::collections::BTreeMap::new();
         let run_of: Vec<usize> = {
             let mut run_of = vec![usize::MAX; size];
             for &(look, start, end) in &plan.runs {
@@ -461,12 +474,9 @@ impl<'p> Scorer<'p> {
                     sign_taggable[i] = sign;
                 } else if run_of[i] == l {
                     sign_run[i] = sign;
-                } else {
-                    sign_of.insert((l, i), sign);
                 }
             }
         }
-        let sign_extras = plan.extras.iter().map(|key| sign_of[key]).collect();
         let gains = plan
             .biases
             .iter()
@@ -486,7 +496,6 @@ impl<'p> Scorer<'p> {
             sign_all,
             sign_taggable,
             sign_run,
-            sign_extras,
             accuse,
             screen,
             locators: first.iter().map(|(_, p)| p.locator).collect(),
@@ -554,7 +563,7 @@ impl<'p> Scorer<'p> {
         for &(look, start, end) in &plan.runs {
             sums[look] = signed_sum(&won[start..end], &self.sign_run[start..end]);
         }
-        for (&(look, i), sign) in plan.extras.iter().zip(&self.sign_extras) {
+        for &(look, i, sign) in &plan.extras {
             sums[look] += sign * won[i];
         }
         sums.iter()

@@ -91,12 +91,15 @@ impl Prf {
         self.u64_of(Domain::Bias, locator)
     }
 
-    /// A keyed digest of a suspect file's text: files with the same text
-    /// are one file to the tracer, however many times and under whatever
+    /// A keyed digest of a suspect file's language and text: files with the
+    /// same text in one language are one file to the tracer, however many times and under whatever
     /// names they were read, and the digest tells nothing about the text to
     /// whoever holds an evidence file without the key.
-    pub(crate) fn file_id(&self, text: &[u8]) -> [u8; 16] {
+    pub(crate) fn file_id(&self, language: &str, text: &[u8]) -> [u8; 16] {
         let mut hasher = self.hasher(Domain::File);
+        // One text read as two languages is two files (its sites differ).
+        hasher.update(&(language.len() as u64).to_le_bytes());
+        hasher.update(language.as_bytes());
         hasher.update(text);
         let mut id = [0u8; 16];
         id.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
