@@ -222,6 +222,24 @@ fn a_five_megabyte_file_is_tagged() {
     );
 }
 
+/// Past the size limit a file is delivered as it is and reported, never
+/// parsed: its syntax tree would take about 150 times its size in memory.
+#[test]
+fn a_file_over_the_size_limit_is_left_alone() {
+    let mut src = rust_source(20);
+    while src.len() <= watermark_core::MAX_FILE_BYTES {
+        src += &rust_source(200);
+    }
+    let out = tag(Lang::Rust, src.as_bytes());
+    assert!(
+        matches!(out.status, FileStatus::Skipped(SkipReason::TooLarge { bytes }) if bytes == src.len()),
+        "{:?}",
+        out.status
+    );
+    assert_eq!(out.output, src.as_bytes());
+    assert_eq!(watermark_core::MAX_FILE_BYTES, 8 << 20);
+}
+
 #[test]
 fn ten_thousand_deep_nesting_does_not_crash() {
     let depth = 10_000;

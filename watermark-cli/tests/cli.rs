@@ -777,6 +777,41 @@ fn a_delivery_without_any_site_is_warned_about() {
     );
 }
 
+/// A reader that goes away early (`| head`) is not the command's outcome:
+/// exit 141, as for a process killed by SIGPIPE, in text and in JSON.
+#[test]
+fn a_closed_stdout_exits_141() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (key, copy) = globex_copy(dir.path());
+    // Enough candidates that the report outgrows the pipe's buffer.
+    let many: Vec<String> = (0..3000).map(|i| format!("vendor-{i}")).collect();
+    let many = format!("globex,{}", many.join(","));
+    for json in [false, true] {
+        let mut args = vec![
+            "trace",
+            "--key",
+            s(&key),
+            "--recipients",
+            &many,
+            "--show",
+            "3000",
+        ];
+        if json {
+            args.push("--json");
+        }
+        args.push(s(&copy));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_watermark"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        let status = child.wait().expect("wait");
+        assert_eq!(status.code(), Some(141), "json: {json}");
+    }
+}
+
 #[test]
 fn the_demo_names_the_leaker() {
     let out = watermark(&["demo"]);
