@@ -132,7 +132,7 @@ pub(crate) fn print_verdict(
     // Where the evidence was found, when the suspect was looked at in
     // more than one way.
     let look = |c: &watermark_core::CandidateScore| {
-        if looks > 1 {
+        if looks > 1 && c.look != watermark_core::LOOK_ALL {
             format!(
                 " in {}, {} of {} positions",
                 clean(&c.look),
