@@ -24,12 +24,23 @@ pub struct Tally {
 impl Tally {
     /// The majority value; `None` on a tie (an erasure).
     pub fn majority(self) -> Option<bool> {
-        match self.ones.cmp(&self.zeros) {
-            std::cmp::Ordering::Greater => Some(true),
-            std::cmp::Ordering::Less => Some(false),
-            std::cmp::Ordering::Equal => None,
-        }
+        majority((self.zeros, self.ones))
     }
+}
+
+/// The majority of `(zeros, ones)` reads; `None` on a tie.
+pub(crate) fn majority((zeros, ones): (u32, u32)) -> Option<bool> {
+    match ones.cmp(&zeros) {
+        std::cmp::Ordering::Greater => Some(true),
+        std::cmp::Ordering::Less => Some(false),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+/// Add `(zeros, ones)` reads to a count (saturating).
+pub(crate) fn add_reads(count: &mut (u32, u32), (zeros, ones): (u32, u32)) {
+    count.0 = count.0.saturating_add(zeros);
+    count.1 = count.1.saturating_add(ones);
 }
 
 /// Whether a channel's values in one file look normalized away (at least
@@ -77,10 +88,8 @@ impl FileReads {
         if other.name < self.name {
             self.name.clone_from(&other.name);
         }
-        for (locator, &(zeros, ones)) in &other.reads {
-            let mine = self.reads.entry(*locator).or_insert((0, 0));
-            mine.0 = mine.0.saturating_add(zeros);
-            mine.1 = mine.1.saturating_add(ones);
+        for (locator, &reads) in &other.reads {
+            add_reads(self.reads.entry(*locator).or_insert((0, 0)), reads);
         }
     }
 }
@@ -130,6 +139,26 @@ impl Evidence {
         self.scan_with(lang, bytes, &Prf::new(key), name)
     }
 
+    /// One file's evidence and its report status, as a tree or archive
+    /// scan gives them: `Processed` with the sites read, or why not.
+    pub(crate) fn of_file(
+        lang: Lang,
+        bytes: &[u8],
+        prf: &Prf,
+        path: &std::path::Path,
+    ) -> (Evidence, crate::report::FileStatus) {
+        let mut evidence = Evidence::new();
+        let status = match evidence.scan_with(lang, bytes, prf, &path.to_string_lossy()) {
+            Ok(sites) => crate::report::FileStatus::Processed {
+                sites,
+                edits: 0,
+                syntax_error: None,
+            },
+            Err(reason) => crate::report::FileStatus::Skipped(reason),
+        };
+        (evidence, status)
+    }
+
     pub(crate) fn scan_with(
         &mut self,
         lang: Lang,
@@ -158,12 +187,8 @@ impl Evidence {
             }
             for site in of() {
                 self.record(site.channel, site.locator, site.value);
-                let mine = file.reads.entry(site.locator).or_insert((0, 0));
-                if site.value {
-                    mine.1 = mine.1.saturating_add(1);
-                } else {
-                    mine.0 = mine.0.saturating_add(1);
-                }
+                let one = if site.value { (0, 1) } else { (1, 0) };
+                add_reads(file.reads.entry(site.locator).or_insert((0, 0)), one);
                 read += 1;
             }
         }

@@ -170,14 +170,7 @@ pub fn scan_input(
             ))
         }
         InputKind::Stdin => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .take(MAX_FILE_BYTES as u64 + 1)
-                .read_to_end(&mut bytes)
-                .map_err(|source| TreeError::Io {
-                    path: input.to_owned(),
-                    source,
-                })?;
+            let bytes = read_up_to_limit(std::io::stdin(), input)?;
             let lang = detect_lang(&bytes);
             vec![Member {
                 path: PathBuf::from("<stdin>"),
@@ -215,26 +208,22 @@ fn scan_files(
                  lang,
                  content,
              }| {
-                let mut evidence = Evidence::new();
-                let status = match (lang, content) {
-                    (_, Err(message)) => FileStatus::Skipped(SkipReason::Unreadable { message }),
-                    (Some(lang), Ok(bytes)) => {
-                        match evidence.scan_with(lang, &bytes, &prf, &path.to_string_lossy()) {
-                            Ok(sites) => FileStatus::Processed {
-                                sites,
-                                edits: 0,
-                                syntax_error: None,
-                            },
-                            Err(reason) => FileStatus::Skipped(reason),
-                        }
-                    }
-                    (None, Ok(bytes)) => FileStatus::Skipped(if bytes.len() > MAX_FILE_BYTES {
-                        SkipReason::TooLarge { bytes: bytes.len() }
-                    } else {
-                        SkipReason::Unreadable {
-                            message: "not text in a supported language".to_owned(),
-                        }
-                    }),
+                let (evidence, status) = match (lang, content) {
+                    (_, Err(message)) => (
+                        Evidence::new(),
+                        FileStatus::Skipped(SkipReason::Unreadable { message }),
+                    ),
+                    (Some(lang), Ok(bytes)) => Evidence::of_file(lang, &bytes, &prf, &path),
+                    (None, Ok(bytes)) => (
+                        Evidence::new(),
+                        FileStatus::Skipped(if bytes.len() > MAX_FILE_BYTES {
+                            SkipReason::TooLarge { bytes: bytes.len() }
+                        } else {
+                            SkipReason::Unreadable {
+                                message: "not text in a supported language".to_owned(),
+                            }
+                        }),
+                    ),
                 };
                 progress.advance();
                 (evidence, FileReport { path, lang, status })
@@ -249,9 +238,20 @@ fn scan_files(
 /// A file's first [`MAX_FILE_BYTES`] + 1 bytes (more make it too large
 /// whatever they hold).
 fn read_all_bounded(path: &Path) -> Result<Vec<u8>, TreeError> {
+    let file = std::fs::File::open(path).map_err(|source| TreeError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_up_to_limit(file, path)
+}
+
+/// The first [`MAX_FILE_BYTES`] + 1 bytes of `reader` (stdin or the file
+/// at `path`).
+fn read_up_to_limit(reader: impl Read, path: &Path) -> Result<Vec<u8>, TreeError> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+    reader
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
         .map_err(|source| TreeError::Io {
             path: path.to_owned(),
             source,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::code::prf::{Locator, Prf, RecipientPrf};
 use crate::code::tardos::{score_term, NullModel, Position};
 use crate::embed::CodeParams;
-use crate::evidence::Evidence;
+use crate::evidence::{add_reads, majority, Evidence};
 use crate::key::OwnerKey;
 use crate::recipient::Recipient;
 
@@ -237,15 +237,6 @@ pub const LOOK_ALL: &str = "all files";
 /// Label of the look at the files tagging edits.
 pub const LOOK_TAGGABLE: &str = "files tagging edits";
 
-/// The majority of a locator's reads; `None` on a tie.
-fn majority((zeros, ones): (u32, u32)) -> Option<bool> {
-    match ones.cmp(&zeros) {
-        std::cmp::Ordering::Greater => Some(true),
-        std::cmp::Ordering::Less => Some(false),
-        std::cmp::Ordering::Equal => None,
-    }
-}
-
 impl Plan {
     fn new(evidence: &Evidence, prf: &Prf, params: &TraceParams) -> Self {
         // Each look as `(label, locator -> rendered majority)`.
@@ -266,10 +257,8 @@ impl Plan {
         if params.per_file_looks && files.iter().any(|f| !f.taggable) {
             let mut sum = std::collections::BTreeMap::<Locator, (u32, u32)>::new();
             for file in files.iter().filter(|f| f.taggable) {
-                for (locator, &(zeros, ones)) in &file.reads {
-                    let total = sum.entry(*locator).or_insert((0, 0));
-                    total.0 = total.0.saturating_add(zeros);
-                    total.1 = total.1.saturating_add(ones);
+                for (locator, &reads) in &file.reads {
+                    add_reads(sum.entry(*locator).or_insert((0, 0)), reads);
                 }
             }
             more.push(seen(LOOK_TAGGABLE, &mut sum.into_iter()));

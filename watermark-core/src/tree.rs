@@ -830,20 +830,10 @@ pub fn scan_tree(
     let mut per_file: Vec<(Evidence, FileReport)> = sources
         .par_iter()
         .map(|&(entry, lang)| {
-            let mut evidence = Evidence::new();
             let path = entry.report_path();
-            let status = match read_bounded(&entry.abs) {
-                Ok(bytes) => {
-                    match evidence.scan_with(lang, &bytes, &prf, &path.to_string_lossy()) {
-                        Ok(sites) => FileStatus::Processed {
-                            sites,
-                            edits: 0,
-                            syntax_error: None,
-                        },
-                        Err(reason) => FileStatus::Skipped(reason),
-                    }
-                }
-                Err(reason) => FileStatus::Skipped(reason),
+            let (evidence, status) = match read_bounded(&entry.abs) {
+                Ok(bytes) => Evidence::of_file(lang, &bytes, &prf, &path),
+                Err(reason) => (Evidence::new(), FileStatus::Skipped(reason)),
             };
             progress.advance();
             (
